@@ -1,0 +1,12 @@
+"""pacviz: PAC flows (normalizing flows with invertible pixel adaptive convolutions), step by step.
+
+    import pacviz as pv
+    k = pv.pac_kernel(f, sigma2, lengthscale, kernel_size=5)
+    z, log_det = pv.pac_forward(x, weight, k, pv.autoregressive_mask(pv.make_order(H, W), 5))
+"""
+
+from .ops import *  # noqa: F401,F403
+from .ops import __all__ as _ops_all
+
+__version__ = "0.1.0"
+__all__ = list(_ops_all) + ["__version__"]
