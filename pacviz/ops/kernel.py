@@ -6,7 +6,6 @@ import numpy as np
 import jax.numpy as jnp
 
 from ._checks import check_image, check_kernel_size
-from .patches import psi
 
 
 def feature_distances(f, kernel_size: int):
@@ -21,9 +20,13 @@ def feature_distances(f, kernel_size: int):
     Returns:
       ``(..., H, W, K, K)``.
     """
-    diff = psi(f, kernel_size) - f[..., None, None]
-    return jnp.sum(diff * diff, axis=-3)
-
+    k = check_kernel_size(kernel_size)
+    h, w = f.shape[-3], f.shape[-2]
+    # Features first, so each tap's sum over d adds whole (H, W) planes (vectorises well).
+    planes = jnp.moveaxis(f, -1, -3)  # (..., F, H, W)
+    padded = jnp.pad(planes, [(0, 0)] * (planes.ndim - 2) + [(k // 2, k // 2)] * 2)
+    dist = [jnp.sum((planes - padded[..., u:u + h, v:v + w]) ** 2, axis=-3) for u in range(k) for v in range(k)]
+    return jnp.stack(dist, axis=-1).reshape(dist[0].shape + (k, k))
 
 def pac_kernel(f, sigma2, lengthscale, kernel_size: int):
     """The squared-exponential pixel adaptive kernel, Eq. 6 as written (the lengthscale divides).

@@ -5,7 +5,6 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ._checks import check_image, check_kernel, check_weight
-from .patches import pad_spatial
 
 
 def pac(x, weight, kernel=None):
@@ -33,15 +32,16 @@ def pac(x, weight, kernel=None):
     k = check_weight(weight, in_channels=jnp.shape(x)[-1])
     check_kernel(kernel, jnp.shape(x), k, jnp.shape(weight)[-1])
     h, w = x.shape[-3], x.shape[-2]
-    # proj[..., a, b, u, v, o] = sum_i x[..., a, b, i] W[u, v, i, o]
-    proj = jnp.einsum("...abi,uvio->...abuvo", x, weight)
-    flat = proj.reshape(proj.shape[:-3] + (k * k * weight.shape[-1],))
-    flat = pad_spatial(flat, k // 2)
-    proj = flat.reshape(flat.shape[:-1] + (k, k, weight.shape[-1]))
+    # Tap-major layouts, so that each tap reads contiguous (H, W, Cout) blocks.
+    # proj[..., u, v, a, b, o] = sum_i x[..., a, b, i] W[u, v, i, o]
+    proj = jnp.einsum("...abi,uvio->...uvabo", x, weight)
+    p = k // 2
+    proj = jnp.pad(proj, [(0, 0)] * (proj.ndim - 3) + [(p, p), (p, p), (0, 0)])
+    taps = None if kernel is None else jnp.moveaxis(kernel, (-2, -1), (-5, -4))  # (..., K, K, H, W, Cout)
     out = 0.0
     for u in range(k):
         for v in range(k):
             # Output (h, w) reads tap (u, v) from pixel (h + u - p, w + v - p): padded (h + u, w + v).
-            term = proj[..., u:u + h, v:v + w, u, v, :]
-            out = out + (term if kernel is None else term * kernel[..., u, v])
+            term = proj[..., u, v, u:u + h, v:v + w, :]
+            out = out + (term if taps is None else term * taps[..., u, v, :, :, :])
     return out
