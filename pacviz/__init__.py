@@ -7,6 +7,7 @@
 
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
+from .models import MODEL_NAMES, bits_per_dim, build_model, count_params
 
 __version__ = "0.1.0"
-__all__ = list(_ops_all) + ["__version__"]
+__all__ = list(_ops_all) + ["MODEL_NAMES", "bits_per_dim", "build_model", "count_params", "__version__"]

@@ -1,0 +1,139 @@
+"""The coupling conditioner: a gated residual network (Sec. 5.1 "Conditioner networks"; App. C.4).
+
+    θ = Conditioner(in_channels, out_channels, rngs=nnx.Rngs(0))(x, aux=None)
+
+App. C.4 outline, with its typos fixed: in ``gated_resblock`` the two ``Conv(x, ...)`` calls
+read the running ``gx`` (not ``x``), and the loop variable is ``n_res_blocks``.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from ..ops.nonlinearities import squareswish
+
+
+class WeightNormConv(nnx.Module):
+    """A 2-D convolution with weight normalisation (Salimans & Kingma 2016), SAME padding.
+
+    ``W[..., o] = g[o] · V[..., o] / ‖V[..., o]‖`` (norm over the ``K×K×C_in`` taps of each
+    output channel) plus a bias. ``V`` starts LeCun-normal and ``g`` at ``‖V‖``, so ``W`` starts
+    as the plain initialiser. Input ``(N, H, W, C_in)`` → ``(N, H, W, C_out)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *, rngs: nnx.Rngs,
+                 param_dtype=jnp.float32):
+        shape = (kernel_size, kernel_size, in_channels, out_channels)
+        v = nnx.initializers.lecun_normal()(rngs.params(), shape, param_dtype)
+        self.direction = nnx.Param(v)
+        self.gain = nnx.Param(jnp.linalg.norm(v.reshape(-1, out_channels), axis=0))
+        self.bias = nnx.Param(jnp.zeros((out_channels,), param_dtype))
+
+    def kernel(self, dtype):
+        v, g = self.direction[...].astype(dtype), self.gain[...].astype(dtype)
+        norm = jnp.sqrt(jnp.sum(v * v, axis=(0, 1, 2)))
+        return v * (g / norm)
+
+    def __call__(self, x):
+        dtype = jnp.result_type(x, self.direction[...])
+        y = jax.lax.conv_general_dilated(
+            x.astype(dtype), self.kernel(dtype), window_strides=(1, 1), padding="SAME",
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        )
+        return y + self.bias[...].astype(dtype)
+
+
+class GatedResidualBlock(nnx.Module):
+    """``x ← LayerNorm(x + a·σ(b))`` with ``[a, b] = Conv1×1(drop(nl(Conv3×3(nl(x)) + Conv1×1(nl(aux)))))``.
+
+    nl is squareswish (App. C.1); the convolutions are weight-normalised; the aux branch exists
+    only when ``aux_channels`` is given (the dequantization flow conditions on features of x).
+    """
+
+    def __init__(self, channels: int, hidden_channels: int, *, aux_channels: int | None,
+                 dropout_rate: float, kernel_size: int, rngs: nnx.Rngs, param_dtype=jnp.float32):
+        self.conv_in = WeightNormConv(channels, hidden_channels, kernel_size, rngs=rngs, param_dtype=param_dtype)
+        self.conv_aux = (None if aux_channels is None else
+                         WeightNormConv(aux_channels, hidden_channels, 1, rngs=rngs, param_dtype=param_dtype))
+        self.dropout = nnx.Dropout(dropout_rate, rngs=rngs)
+        self.conv_gate = WeightNormConv(hidden_channels, 2 * channels, 1, rngs=rngs, param_dtype=param_dtype)
+        self.norm = nnx.LayerNorm(channels, rngs=rngs, param_dtype=param_dtype)
+
+    def __call__(self, x, aux=None):
+        gx = self.conv_in(squareswish(x))
+        if self.conv_aux is not None:
+            gx = gx + self.conv_aux(squareswish(aux))
+        gx = self.dropout(squareswish(gx))
+        a, b = jnp.split(self.conv_gate(gx), 2, axis=-1)
+        return self.norm(x + a * jax.nn.sigmoid(b))
+
+
+class Conditioner(nnx.Module):
+    """θ: ``(..., H, W, in_channels) [+ aux (..., H, W, aux_channels)] → (..., H, W, out_channels)``.
+
+    A 1×1 conv up to ``initial_channels`` (32), ``n_blocks`` :class:`GatedResidualBlock` s
+    (hidden 64, 3×3, dropout 0.2, each ending in layer norm), and a 1×1 conv out. The output conv
+    is zero-initialised by default, so θ = 0 at initialisation: the elementwise scale, bias and
+    logistic mixture then start at the identity (App. C.2) and the flow near it (Sec. 5.1
+    "noisy identity"; the S-Log gate starts at α = 1).
+
+    Dropout follows ``model.train()`` / ``model.eval()`` (``nnx.Dropout`` with a stream of
+    ``rngs``). The text says 12 residual blocks; the App. C.4 outline uses 6 in the main flow and
+    3 in the dequantization flow: ``n_blocks`` is the caller's choice (default 6).
+
+    Matches the ``make_conditioner(in_channels, out_channels, *, aux_channels, rngs)`` factory
+    convention of :mod:`pacviz.flows.base`: pass ``functools.partial(Conditioner, n_blocks=...)``.
+
+    Args:
+      in_channels, out_channels: channels of x and of θ.
+      aux_channels: channels of ``aux`` or None (then calls must not pass aux).
+      n_blocks: residual blocks.
+      hidden_channels: width inside each block (64).
+      initial_channels: width of the residual stream (32).
+      dropout_rate: 0.2.
+      kernel_size: of the first conv in each block (3).
+      zero_init: zero the output conv (True for coupling conditioners).
+      rngs: ``params`` and ``dropout`` streams (``default`` serves both).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, *, aux_channels: int | None = None,
+                 n_blocks: int = 6, hidden_channels: int = 64, initial_channels: int = 32,
+                 dropout_rate: float = 0.2, kernel_size: int = 3, zero_init: bool = True,
+                 rngs: nnx.Rngs, param_dtype=jnp.float32):
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.aux_channels = aux_channels
+        self.conv_in = nnx.Conv(in_channels, initial_channels, (1, 1), rngs=rngs, param_dtype=param_dtype)
+        self.blocks = nnx.List([
+            GatedResidualBlock(initial_channels, hidden_channels, aux_channels=aux_channels,
+                               dropout_rate=dropout_rate, kernel_size=kernel_size, rngs=rngs,
+                               param_dtype=param_dtype)
+            for _ in range(n_blocks)
+        ])
+        zeros = nnx.initializers.zeros_init()
+        out_init = dict(kernel_init=zeros, bias_init=zeros) if zero_init else {}
+        self.conv_out = nnx.Conv(initial_channels, out_channels, (1, 1), rngs=rngs,
+                                 param_dtype=param_dtype, **out_init)
+
+    def __call__(self, x, aux=None):
+        if x.ndim < 3 or x.shape[-1] != self.in_channels:
+            raise ValueError(f"Conditioner expects x of shape (..., H, W, {self.in_channels}), got {x.shape}")
+        if (aux is None) != (self.aux_channels is None):
+            raise ValueError(
+                f"Conditioner was built with aux_channels={self.aux_channels}; "
+                f"{'pass aux=' if aux is None else 'do not pass aux'}"
+            )
+        batch = x.shape[:-3]
+        h = self.conv_in(x.reshape((-1,) + x.shape[-3:]))
+        if aux is not None:
+            if aux.shape[:-1] != x.shape[:-1] or aux.shape[-1] != self.aux_channels:
+                raise ValueError(
+                    f"aux must have shape {x.shape[:-1] + (self.aux_channels,)}, got {aux.shape}"
+                )
+            aux = aux.reshape((-1,) + aux.shape[-3:])
+        for block in self.blocks:
+            h = block(h, aux)
+        out = self.conv_out(h)
+        return out.reshape(batch + out.shape[-3:])
