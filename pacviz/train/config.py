@@ -1,0 +1,110 @@
+"""Training options (Sec. 5.1's recipe by default) and named presets."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..data.dataset import DATASETS
+from ..models.config import MODEL_NAMES, PRESETS as MODEL_PRESETS
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every option of ``pacviz train`` / ``pv.train``. Defaults: the paper's recipe (Sec. 5.1).
+
+    model: one of MODEL_NAMES. model_preset: architecture size ("paper", "small", "tiny", ...).
+    model_options: extra ModelConfig fields, e.g. {"blocks": 6}.
+    dataset, data_root: a pacviz.data name and, for CIFAR-10 / ImageNet, the folder with its files.
+    steps, batch_size: gradient steps and images per step (600 000 and 8).
+    lr, warmup_steps, decay_steps, final_lr: AdaBelief's learning rate 1e-3, a linear warm-up over
+      2 000 steps, then a cosine decay over 100 000 steps to 1e-4 (held there afterwards).
+    clip_norm: global gradient-norm clipping (15).
+    init_batch_size: images for the data-dependent initialisation (128).
+    eval_every, eval_images: test-set bits/dim every this many steps, on this many test images.
+    sample_every, num_samples, temperature: sample grids (PNG) every this many steps.
+    checkpoint_every, keep_checkpoints: save every this many steps; keep the last N (+ the best).
+    log_every: write a metrics line every this many steps.
+    max_nonfinite: stop after this many consecutive non-finite losses (each such step is skipped).
+    workdir: where metrics.jsonl, samples/ and checkpoints/ go; a run there resumes by itself.
+    seed: model initialisation, data order, dequantization noise and dropout.
+    devices: data-parallel over this many local devices (None: all).
+    """
+
+    model: str = "pac_s_curve"
+    model_preset: str = "paper"
+    model_options: dict = field(default_factory=dict)
+    dataset: str = "cifar10"
+    data_root: str | None = None
+    steps: int = 600_000
+    batch_size: int = 8
+    lr: float = 1e-3
+    warmup_steps: int = 2_000
+    decay_steps: int = 100_000
+    final_lr: float = 1e-4
+    clip_norm: float = 15.0
+    init_batch_size: int = 128
+    eval_every: int = 5_000
+    eval_images: int = 1_000
+    sample_every: int = 5_000
+    num_samples: int = 16
+    temperature: float = 1.0
+    checkpoint_every: int = 5_000
+    keep_checkpoints: int = 3
+    log_every: int = 100
+    max_nonfinite: int = 20
+    workdir: str = "runs/pac_s_curve"
+    seed: int = 0
+    devices: int | None = None
+
+    def __post_init__(self):
+        if self.model not in MODEL_NAMES:
+            raise ValueError(f"unknown model {self.model!r}; choose one of {MODEL_NAMES}")
+        if self.model_preset not in MODEL_PRESETS:
+            raise ValueError(f"unknown model preset {self.model_preset!r}; choose one of {MODEL_PRESETS}")
+        if self.dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; choose one of {DATASETS}")
+        for name in ("steps", "batch_size", "init_batch_size", "eval_every", "eval_images", "sample_every",
+                     "checkpoint_every", "keep_checkpoints", "log_every", "max_nonfinite"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < (0 if name == "steps" else 1):
+                raise ValueError(f"{name} must be a {'non-negative' if name == 'steps' else 'positive'} int, got {value!r}")
+        if not (self.lr > 0 and self.final_lr >= 0 and self.clip_norm > 0):
+            raise ValueError("lr and clip_norm must be positive and final_lr non-negative")
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+# "paper" is Sec. 5.1 exactly; "default" is what `pacviz train` runs with no options (a small PAC
+# model on the embedded photos, minutes on a laptop CPU); "quick" and "tiny" are smoke runs.
+TRAIN_PRESETS = {
+    "paper": dict(),
+    "default": dict(model_preset="small", dataset="photos", steps=1_500, warmup_steps=100, decay_steps=1_400,
+                    batch_size=16, init_batch_size=64, eval_every=500, eval_images=256, sample_every=500,
+                    checkpoint_every=500, log_every=25, workdir="runs/default"),
+    "quick": dict(model_preset="tiny", dataset="photos", steps=60, warmup_steps=10, decay_steps=50,
+                  batch_size=8, init_batch_size=16, eval_every=30, eval_images=32, sample_every=60,
+                  num_samples=8, checkpoint_every=30, log_every=5, workdir="runs/quick"),
+    "tiny": dict(model_preset="tiny", dataset="digits", steps=20, warmup_steps=5, decay_steps=15,
+                 batch_size=8, init_batch_size=16, eval_every=10, eval_images=32, sample_every=20,
+                 num_samples=4, checkpoint_every=10, log_every=5, workdir="runs/tiny"),
+}
+
+
+def train_config(preset: str = "default", **options) -> TrainConfig:
+    """The :class:`TrainConfig` of ``preset`` (see :data:`TRAIN_PRESETS`) with ``options`` on top."""
+    if preset not in TRAIN_PRESETS:
+        raise ValueError(f"unknown training preset {preset!r}; choose one of {tuple(TRAIN_PRESETS)}")
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(options) - fields)
+    if unknown:
+        raise ValueError(f"unknown training option(s) {unknown}; valid: {sorted(fields)}")
+    values = dict(TRAIN_PRESETS[preset])
+    values.update({k: v for k, v in options.items() if v is not None})
+    if "workdir" not in options and "model" in options and preset != "default":
+        values["workdir"] = f"runs/{options['model']}"
+    return TrainConfig(**values)

@@ -1,0 +1,42 @@
+"""pacviz.viz: the tutorial's pictures and explorers.
+
+    import pacviz.viz as pvz
+    fig = pvz.patch_figure(x, pv.psi(x, 5), row=3, col=4)   # a matplotlib Figure
+    pvz.KernelExplorer()                                      # an ipywidgets explorer (display it)
+
+``pacviz.viz.figures``: pure functions, arrays in → ``matplotlib.figure.Figure`` out.
+``pacviz.viz.widgets``: explorers whose controls redraw one of those figures as a PNG in an
+``ipywidgets.Image`` (class ``pacviz-figure``); pixels are picked with sliders or by clicking
+real buttons (class ``pacviz-pixel``). Helpers here build what the figures need: dense
+Jacobians in "pixel order, then channel", the printed Eq. 10, a hand-drawn order, Jacobi
+iterates and a PAC layer made from a photo.
+"""
+
+from .custom_order import custom_order
+from .dense import dense_jacobian, jacobi_error_matrix, matrix_powers, order_permutation, pac_jacobians, permute_matrix
+from .erratum import literal_lower_pac
+from .example_layer import ExampleLayer, example_layer, unit_image
+from .figures import *  # noqa: F401,F403
+from .figures import __all__ as _figures_all
+from .render import figure_to_png
+from .sample_images import DEFAULT_PHOTO, block_average, default_digit, default_photo
+from .tiles import tile, untile
+from .trajectory import jacobi_iterates
+
+_WIDGETS = ("FigureExplorer", "JacobiStepper", "KernelExplorer", "OrderMaskExplorer", "PatchExplorer",
+            "PixelGrid", "PluExplorer")
+
+
+def __getattr__(name):
+    # Widgets import ipywidgets; load them on first use so the figures work without a frontend.
+    if name in _WIDGETS:
+        from . import widgets
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'pacviz.viz' has no attribute {name!r}")
+
+
+__all__ = list(_figures_all) + [
+    "DEFAULT_PHOTO", "ExampleLayer", "block_average", "custom_order", "default_digit", "default_photo", "dense_jacobian", "example_layer", "figure_to_png", "jacobi_error_matrix",
+    "jacobi_iterates", "literal_lower_pac", "matrix_powers", "order_permutation", "pac_jacobians",
+    "permute_matrix", "tile", "unit_image", "untile", *_WIDGETS,
+]

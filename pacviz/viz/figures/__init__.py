@@ -1,0 +1,13 @@
+"""Pure figure functions: arrays in, ``matplotlib.figure.Figure`` out (no pyplot, no state)."""
+
+from .comparison import comparison_figure
+from .erratum import erratum_figure, triangle_violations
+from .jacobi import convergence_figure, error_images, jacobi_step_figure, log_error_floor
+from .jacobian import draw_jacobian, jacobian_figure
+from .kernel import effective_filters, kernel_figure
+from .masks import draw_mask, draw_order, mask_figure, order_figure, order_mask_figure, padded_patch
+from .nilpotent import nilpotency_index, nilpotent_figure
+from .patches import patch_figure, patch_matrix, patch_product_figure, weight_matrix
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in {
+    "comparison", "erratum", "jacobi", "jacobian", "kernel", "masks", "nilpotent", "patches", "style"}]
