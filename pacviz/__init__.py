@@ -10,4 +10,20 @@ from .ops import __all__ as _ops_all
 from .models import MODEL_NAMES, bits_per_dim, build_model, count_params
 
 __version__ = "0.1.0"
-__all__ = list(_ops_all) + ["MODEL_NAMES", "bits_per_dim", "build_model", "count_params", "__version__"]
+
+
+
+def __getattr__(name):
+    # Training pulls in orbax and tqdm: imported on first use, so `import pacviz` stays light.
+    # `pv.train` is the pacviz.train package, which is callable: pv.train(**options) trains.
+    import importlib
+
+    if name == "train":
+        return importlib.import_module("pacviz.train")
+    if name == "load_pretrained":
+        return importlib.import_module("pacviz.train").load_pretrained
+    raise AttributeError(f"module 'pacviz' has no attribute {name!r}")
+
+
+__all__ = list(_ops_all) + ["MODEL_NAMES", "bits_per_dim", "build_model", "count_params", "load_pretrained", "train",
+                            "__version__"]

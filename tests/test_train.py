@@ -129,3 +129,49 @@ def test_unknown_options_are_rejected():
         train_config("tiny", stepz=3)
     with pytest.raises(ValueError, match="unknown training preset"):
         train_config("huge")
+
+
+def test_cli_defaults_and_help(capsys):
+    from pacviz.cli import build_parser, train_options
+
+    args = build_parser().parse_args(["train"])
+    config = train_config(args.preset, **train_options(args))
+    assert config == train_config("default")
+    assert (config.model, config.dataset, config.model_preset) == ("pac_s_curve", "photos", "small")
+    assert config.workdir.startswith("runs/")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--model", "--dataset", "--preset", "--steps", "--batch-size", "--workdir", "--seed"):
+        assert option in text
+    args = build_parser().parse_args(["train", "--steps", "7", "--model", "realnvp", "--model-option", "blocks=3"])
+    config = train_config(args.preset, **train_options(args))
+    assert (config.steps, config.model, config.model_options) == (7, "realnvp", {"blocks": 3})
+
+
+def test_cli_eval_and_sample_on_a_run(short_run, tmp_path, capsys):
+    from pacviz.cli import main
+
+    assert main(["eval", "--workdir", str(short_run.workdir), "--images", "8", "--num-samples", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "test bits/dim" in out and "importance-weighted bound (2 samples)" in out
+    png = tmp_path / "grid.png"
+    assert main(["sample", "--workdir", str(short_run.workdir), "--num", "2", "--out", str(png),
+                 "--temperature", "0.3"]) == 0
+    assert png.exists() and png.stat().st_size > 0
+    assert main(["eval", "--workdir", str(tmp_path / "nothing")]) == 2
+    assert "no checkpoints" in capsys.readouterr().err
+
+
+def test_exported_weights_round_trip(short_run, tmp_path):
+    from pacviz.train.load import export_weights, load_run, load_weights
+
+    model, meta = load_run(short_run.workdir, which="last")
+    export_weights(model, meta, tmp_path / "w")
+    again, meta2 = load_weights(tmp_path / "w")
+    assert meta2["step"] == meta["step"] == 6
+    for a, b in zip(params_of(again), params_of(short_run.model)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    (tmp_path / "w" / "params.npz").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError):
+        load_weights(tmp_path / "w")

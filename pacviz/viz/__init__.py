@@ -22,21 +22,16 @@ from .render import figure_to_png
 from .sample_images import DEFAULT_PHOTO, block_average, default_digit, default_photo
 from .tiles import tile, untile
 from .trajectory import jacobi_iterates
-
-_WIDGETS = ("FigureExplorer", "JacobiStepper", "KernelExplorer", "OrderMaskExplorer", "PatchExplorer",
-            "PixelGrid", "PluExplorer")
-
-
-def __getattr__(name):
-    # Widgets import ipywidgets; load them on first use so the figures work without a frontend.
-    if name in _WIDGETS:
-        from . import widgets
-        return getattr(widgets, name)
-    raise AttributeError(f"module 'pacviz.viz' has no attribute {name!r}")
-
+from .widgets import (FigureExplorer, JacobiStepper, KernelExplorer, OrderMaskExplorer, PatchExplorer, PixelGrid,
+                      PluExplorer)
 
 __all__ = list(_figures_all) + [
-    "DEFAULT_PHOTO", "ExampleLayer", "block_average", "custom_order", "default_digit", "default_photo", "dense_jacobian", "example_layer", "figure_to_png", "jacobi_error_matrix",
-    "jacobi_iterates", "literal_lower_pac", "matrix_powers", "order_permutation", "pac_jacobians",
-    "permute_matrix", "tile", "unit_image", "untile", *_WIDGETS,
+    # helpers
+    "DEFAULT_PHOTO", "ExampleLayer", "block_average", "custom_order", "default_digit", "default_photo",
+    "dense_jacobian", "example_layer", "figure_to_png", "jacobi_error_matrix", "jacobi_iterates",
+    "literal_lower_pac", "matrix_powers", "order_permutation", "pac_jacobians", "permute_matrix", "tile",
+    "unit_image", "untile",
+    # widgets
+    "FigureExplorer", "JacobiStepper", "KernelExplorer", "OrderMaskExplorer", "PatchExplorer", "PixelGrid",
+    "PluExplorer",
 ]

@@ -57,8 +57,8 @@ def jacobi_step_figure(iterates, solution, iteration: int, *, alpha: float | Non
     changes = np.abs(np.diff(iterates, axis=0)).reshape(last, -1).max(axis=1) if last else np.zeros(0)
 
     fig = new_figure(11.0, 3.6, top=0.78, bottom=0.13, wspace=0.12, right=0.99)
-    grid = fig.add_gridspec(1, 4, width_ratios=[1.0, 1.0, 0.06, 1.9])
-    ax_x, ax_err, ax_bar, ax_curve = (fig.add_subplot(grid[0, i]) for i in range(4))
+    grid = fig.add_gridspec(1, 5, width_ratios=[1.0, 1.0, 0.06, 0.3, 1.9])  # column 3: room for tick labels
+    ax_x, ax_err, ax_bar, ax_curve = (fig.add_subplot(grid[0, i]) for i in (0, 1, 2, 4))
     if value_range is None:
         value_range = (float(np.min(solution)), float(np.max(solution)))
         value_range = value_range if value_range[1] > value_range[0] else (value_range[0] - 1, value_range[1] + 1)

@@ -44,7 +44,7 @@ def kernel_figure(image, kernel, weight, pixels: Sequence[tuple[int, int]]) -> F
     Returns:
       A Figure with ``1 + 2·len(pixels)`` axes: [0] the image with each pixel's K×K patch boxed
       (red, blue, ...); then per pixel ``n``: [1 + 2n] ``k[row, col]`` as C tiles of K×K
-      (one per output channel, shared colour scale 0..max σ²) and [2 + 2n] the effective filters
+      (one per output channel, colour scale 0..max(1, max k)) and [2 + 2n] the effective filters
       ``(Cout rows × Cin columns)`` of K×K tiles, one diverging colour scale for all pixels.
     """
     kernel, weight = np.asarray(kernel), np.asarray(weight)
@@ -57,7 +57,7 @@ def kernel_figure(image, kernel, weight, pixels: Sequence[tuple[int, int]]) -> F
         check_pixel(r, q, h, w)
     kernels = [kernel[r, q] for r, q in pixels]
     filters = [effective_filters(kp, weight) for kp in kernels]
-    k_max = max(float(kp.max()) for kp in kernels) or 1.0
+    k_max = max(1.0, max(float(kp.max()) for kp in kernels))  # σ² ∈ (0, 1) in the paper: a fixed scale
     f_max = max(float(np.abs(f).max()) for f in filters) or 1.0
 
     n = len(pixels)

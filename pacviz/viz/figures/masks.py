@@ -39,7 +39,7 @@ def padded_patch(order, row: int, col: int, kernel_size: int) -> np.ndarray:
 
 
 def draw_mask(ax, order, mask, row: int, col: int, title: str | None = None):
-    """``M[row, col]`` (K×K, True = light) labelled with the neighbours' order values Ψ(O)."""
+    """``M[row, col]`` (K×K, True = dark green) labelled with the neighbours' order values Ψ(O)."""
     mask = np.asarray(mask)
     k = mask.shape[-1]
     ax.imshow(mask[row, col], cmap="Greens", vmin=-0.3, vmax=1.3, interpolation="nearest")

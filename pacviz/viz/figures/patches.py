@@ -55,6 +55,7 @@ def patch_figure(x, patches, row: int, col: int) -> Figure:
 
     ax_row.imshow(patch.reshape(1, -1), cmap="gray", vmin=min(lo, 0.0), vmax=max(hi, 0.0), aspect="auto",
                   interpolation="nearest")
+    ax_row.set_box_aspect(0.15)  # a row is long and one pixel high
     ax_row.set_yticks([])
     ax_row.set_xticks(np.arange(0, c * k * k, k * k) - 0.5, [f"i={i}" for i in range(c)], fontsize=7)
     ax_row.set_title(f"row {row * w + col} of Ψ(x) as a ({h * w}, {c * k * k}) matrix", fontsize=9)

@@ -40,8 +40,8 @@ class PixelGrid:
         self._colored = colors is not None
         self._labels = [["" for _ in range(width)] for _ in range(height)]
         self.selected: tuple[int, int] | None = None
-        layout = widgets.Layout(width=f"{size_px}px", height=f"{size_px}px", padding="0", margin="0",
-                                min_width="0", font_size=f"{max(6, size_px // 2)}px")
+        layout = widgets.Layout(width=f"{size_px}px", height=f"{size_px}px", padding="0", margin="0", min_width="0")
+        self._font = f"{max(6, size_px // 2)}px"
         self.buttons = [[self._button(r, c, layout) for c in range(width)] for r in range(height)]
         if colors is not None:
             self.set_colors(colors)
@@ -54,7 +54,8 @@ class PixelGrid:
         self.widget.add_class("pacviz-pixel-grid")
 
     def _button(self, r: int, c: int, layout) -> widgets.Button:
-        button = widgets.Button(description="", tooltip=f"row {r}, col {c}", layout=layout)
+        button = widgets.Button(description="", tooltip=f"row {r}, col {c}", layout=layout,
+                                style={"font_size": self._font})
         button.add_class(PIXEL_CLASS)
         button.add_class(f"{PIXEL_CLASS}-{r}-{c}")
         button.on_click(lambda _b, r=r, c=c: self._clicked(r, c))
