@@ -18,7 +18,7 @@ import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pacviz as pv  # noqa: E402
-from timing import interleaved_medians, table  # noqa: E402
+from timing import compile_time, interleaved_medians, table  # noqa: E402
 
 
 def layer_inputs(key, batch, h, w, c, f_dim, k):
@@ -36,39 +36,40 @@ def bench_layer(args):
     b, h, w, c, f_dim, k = args.batch, args.size, args.size, args.channels, args.features, args.kernel_size
     x, f, sigma2, lengthscale, weight, mask = layer_inputs(jax.random.PRNGKey(0), b, h, w, c, f_dim, k)
 
-    @jax.jit
     def pac_layer(x, f, sigma2, lengthscale, weight):
         kernel = pv.pac_kernel(f, sigma2, lengthscale, k)
         return pv.pac_forward(x, weight, kernel, mask)
 
-    @jax.jit
-    def pac_layer_patches(x, f, sigma2, lengthscale, weight):
-        # The textbook route: materialise Ψ(x) and contract it (Eq. 4 literally).
-        kernel = pv.pac_kernel(f, sigma2, lengthscale, k)
-        fac = pv.triangular_factors(x.shape, weight, kernel, mask)
-        eq4 = lambda v, wt, kn: jnp.einsum("...hwiuv,...hwouv,uvio->...hwo", pv.psi(v, k), kn, wt)
-        y = eq4(x, fac.upper_weight, fac.upper_kernel)
-        return y + eq4(y, fac.lower_weight, fac.lower_kernel), pv.pac_log_det(weight, kernel)
-
-    @jax.jit
     def emerging_layer(x, weight):
         return pv.pac_forward(x, weight, None, mask)
 
-    @jax.jit
     def conv(x, weight):
-        return jax.lax.conv_general_dilated(x, weight, (1, 1), "SAME",
-                                            dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        return jax.lax.conv_general_dilated(x, weight, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
 
-    times = interleaved_medians({
-        "lax.conv 5×5": (conv, (x, weight)),
-        "PAC layer (pacviz)": (pac_layer, (x, f, sigma2, lengthscale, weight)),
-        "PAC layer (Ψ-patch einsum)": (pac_layer_patches, (x, f, sigma2, lengthscale, weight)),
-        "emerging layer (k = 1)": (emerging_layer, (x, weight)),
-    }, repeats=args.repeats)
-    base = times["lax.conv 5×5"]
-    rows = [(name, f"{t * 1e3:.3f}", f"{t / base:.2f}×") for name, t in times.items()]
+    def grad_of(fn, n_args):
+        # A training-like backward pass: gradient of a scalar of the output w.r.t. every input.
+        def loss(*a):
+            out = fn(*a)
+            z, log_det = out if isinstance(out, tuple) else (out, 0.0)
+            return jnp.sum(z * z) - jnp.sum(log_det)
+        return jax.grad(loss, argnums=tuple(range(n_args)))
+
+    pac_args, em_args, conv_args = (x, f, sigma2, lengthscale, weight), (x, weight), (x, weight)
+    candidates = {
+        "lax.conv 5×5": (jax.jit(conv), conv_args),
+        "PAC layer (kernel + U + L + log-det)": (jax.jit(pac_layer), pac_args),
+        "emerging layer (k = 1)": (jax.jit(emerging_layer), em_args),
+        "grad of lax.conv 5×5": (jax.jit(grad_of(conv, 2)), conv_args),
+        "grad of PAC layer": (jax.jit(grad_of(pac_layer, 5)), pac_args),
+    }
+    compile_s = {name: compile_time(fn, *a) for name, (fn, a) in candidates.items()}
+    times = interleaved_medians(candidates, repeats=args.repeats)
+    rows = []
+    for name, t in times.items():
+        base = times["grad of lax.conv 5×5" if name.startswith("grad") else "lax.conv 5×5"]
+        rows.append((name, f"{t * 1e3:.3f}", f"{t / base:.2f}×", f"{compile_s[name]:.2f}"))
     print(f"\n### PAC layer vs plain convolution (batch {b}, {h}×{w}×{c}, K = {k}, F = {f_dim}, float32, jit)\n")
-    print(table(rows, ("what", "median ms", "÷ lax.conv")))
+    print(table(rows, ("what", "median ms", "÷ lax.conv (same pass)", "first call (compile) s")))
 
 
 def bench_inverse(args):

@@ -6,7 +6,6 @@ installed. ``PACVIZ_QUICK=1`` (set by conftest.py) reaches the kernel through th
 """
 
 import json
-import os
 import sys
 import time
 from pathlib import Path

@@ -1,5 +1,7 @@
 """Jacobi pictures (Eq. 7, App. A): iterates are the library's steps; G is nilpotent for α = 1."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -18,7 +20,7 @@ def upper_system(key):
     x, weight, kernel = random_layer(key, H, W, C, K, weight_scale=0.2)
     order = pv.make_order(H, W, "s_curve")
     mask = pv.autoregressive_mask(order, K)
-    matvec = lambda v: pv.upper_pac(v, weight, kernel, mask)
+    matvec = functools.partial(pv.upper_pac, weight=weight, kernel=kernel, mask=mask)
     diag = pv.upper_diagonal(weight, kernel)
     u = pvz.pac_jacobians(weight, kernel, mask, order)["U"]
     return x, matvec, diag, matvec(x), u, order

@@ -1,7 +1,6 @@
 """Explorers: changing a control (or clicking a pixel) redraws the figure with the right content."""
 
 import ipywidgets as widgets
-import jax
 import numpy as np
 import pytest
 

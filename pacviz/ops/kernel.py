@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import jax
 import jax.numpy as jnp
 
 from ._checks import check_image, check_kernel_size
+from .patches import pad_spatial, tap_view
 
 
 def feature_distances(f, kernel_size: int):
@@ -21,12 +23,16 @@ def feature_distances(f, kernel_size: int):
       ``(..., H, W, K, K)``.
     """
     k = check_kernel_size(kernel_size)
-    h, w = f.shape[-3], f.shape[-2]
-    # Features first, so each tap's sum over d adds whole (H, W) planes (vectorises well).
-    planes = jnp.moveaxis(f, -1, -3)  # (..., F, H, W)
-    padded = jnp.pad(planes, [(0, 0)] * (planes.ndim - 2) + [(k // 2, k // 2)] * 2)
-    dist = [jnp.sum((planes - padded[..., u:u + h, v:v + w]) ** 2, axis=-3) for u in range(k) for v in range(k)]
-    return jnp.stack(dist, axis=-1).reshape(dist[0].shape + (k, k))
+    h, w, f_dim = f.shape[-3:]
+    flat = f.reshape((-1, h, w, f_dim))
+    padded = pad_spatial(flat, k // 2)
+
+    def distance(_, tap):  # one tap at a time (a scan): small graph, no Ψ(f) in memory
+        diff = flat - tap_view(padded, tap, k, h, w)
+        return None, jnp.sum(diff * diff, axis=-1)
+
+    _, dist = jax.lax.scan(distance, None, jnp.arange(k * k))  # (K², N, H, W)
+    return jnp.moveaxis(dist, 0, -1).reshape(f.shape[:-1] + (k, k))
 
 def pac_kernel(f, sigma2, lengthscale, kernel_size: int):
     """The squared-exponential pixel adaptive kernel, Eq. 6 as written (the lengthscale divides).

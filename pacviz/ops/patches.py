@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from ._checks import check_image, check_kernel_size, check_weight
@@ -19,6 +20,9 @@ def psi(x, kernel_size: int):
     ``Ψ(x)[..., h, w, i, u, v] = x[..., h + u - p, w + v - p, i]`` with ``p = K // 2`` and zeros
     outside the image.
 
+    Floating-point inputs go through one ``lax.conv_general_dilated_patches`` (a single op whose
+    gradient is a convolution: fast to compile); integer inputs (orders) through K² slices.
+
     Args:
       x: ``(..., H, W, C)``, any dtype (orders are integers).
       kernel_size: odd ``K``.
@@ -29,10 +33,27 @@ def psi(x, kernel_size: int):
     check_image(x)
     k = check_kernel_size(kernel_size)
     x = jnp.asarray(x)
-    h, w = x.shape[-3], x.shape[-2]
+    h, w, c = x.shape[-3:]
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        flat = x.reshape((-1, h, w, c))
+        patches = jax.lax.conv_general_dilated_patches(
+            flat, (k, k), (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        # The features come channel-major: (C, K, K) flattened.
+        return patches.reshape(x.shape + (k, k))
     xp = pad_spatial(x, k // 2)
     taps = [[xp[..., u:u + h, v:v + w, :] for v in range(k)] for u in range(k)]
     return jnp.stack([jnp.stack(row, axis=-1) for row in taps], axis=-2)
+
+
+def tap_view(padded, tap, kernel_size: int, height: int, width: int):
+    """Tap ``t = u·K + v`` of Ψ without building Ψ: ``padded[:, u:u+H, v:v+W, :]``.
+
+    ``padded`` is ``(N, H + 2p, W + 2p, C)`` (see :func:`pad_spatial`); ``tap`` may be traced
+    (a ``lax.scan`` index), so one loop body serves all K² taps: small graphs, fast compiles.
+    Returns ``(N, H, W, C)``, equal to ``Ψ(x)[..., u, v]``.
+    """
+    n, c = padded.shape[0], padded.shape[-1]
+    return jax.lax.dynamic_slice(padded, (0, tap // kernel_size, tap % kernel_size, 0), (n, height, width, c))
 
 
 def conv_as_patch_product(x, weight):

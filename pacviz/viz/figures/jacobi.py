@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import draw_image, new_figure, plain_log_ticks
+from .style import draw_image, new_figure, plain_axes, plain_log_ticks
 
 
 def error_images(iterates, solution) -> np.ndarray:
@@ -51,42 +51,50 @@ def jacobi_step_figure(iterates, solution, iteration: int, *, alpha: float | Non
     if not 0 <= iteration <= last:
         raise ValueError(f"iteration must lie in 0..{last}, got {iteration}")
     floor = log_error_floor(iterates.dtype if np.issubdtype(iterates.dtype, np.floating) else np.float64)
-    log_err = np.log10(np.maximum(errors, 10.0 ** floor))
-    top = max(float(log_err.max()), floor + 1)
-    max_err = errors.reshape(errors.shape[0], -1).max(axis=1)
-    changes = np.abs(np.diff(iterates, axis=0)).reshape(last, -1).max(axis=1) if last else np.zeros(0)
+    if value_range is None:
+        lo, hi = float(np.min(solution)), float(np.max(solution))
+        value_range = (lo, hi) if hi > lo else (lo - 1, hi + 1)
 
     fig = new_figure(11.0, 3.6, top=0.78, bottom=0.13, wspace=0.12, right=0.99)
     grid = fig.add_gridspec(1, 5, width_ratios=[1.0, 1.0, 0.06, 0.3, 1.9])  # column 3: room for tick labels
     ax_x, ax_err, ax_bar, ax_curve = (fig.add_subplot(grid[0, i]) for i in (0, 1, 2, 4))
-    if value_range is None:
-        value_range = (float(np.min(solution)), float(np.max(solution)))
-        value_range = value_range if value_range[1] > value_range[0] else (value_range[0] - 1, value_range[1] + 1)
     draw_image(ax_x, iterates[iteration], f"x({iteration})", value_range=value_range)
-    im = ax_err.imshow(log_err[iteration], cmap="inferno", vmin=floor, vmax=top, interpolation="nearest")
-    ax_err.set_xticks([])
-    ax_err.set_yticks([])
-    ax_err.set_title("log10 max_c |x(t) − x*|", fontsize=9)
-    fig.colorbar(im, cax=ax_bar)
-
-    steps = np.arange(last + 1)
-    ax_curve.semilogy(steps, np.maximum(max_err, 10.0 ** floor), label="max |x(t) − x*|")
-    if last:
-        ax_curve.semilogy(steps[1:], np.maximum(changes, 10.0 ** floor), "--", label="max |x(t) − x(t−1)|")
-    for name, curve in (baseline or {}).items():
-        curve = np.asarray(curve)
-        ax_curve.semilogy(np.arange(curve.size), np.maximum(curve, 10.0 ** floor), ":", label=name)
-    if reference_error is not None:
-        ax_curve.axhline(max(reference_error, 10.0 ** floor), color="gray", linewidth=1, label=reference_label)
-    ax_curve.axvline(iteration, color="red", linewidth=1)
-    plain_log_ticks(ax_curve.yaxis)
-    ax_curve.set_xlabel("iteration t", fontsize=8)
-    ax_curve.tick_params(labelsize=7)
-    ax_curve.legend(fontsize=7, loc="upper right")
+    _draw_error_image(fig, ax_err, ax_bar, errors, iteration, floor)
+    curves = {"max |x(t) − x*|": errors.reshape(last + 1, -1).max(axis=1)}
+    _draw_curves(ax_curve, curves, iterates, baseline or {}, reference_error, reference_label, iteration, floor)
     a = "" if alpha is None else f", α = {alpha:g}"
     title = f"Eq. 7: x(t+1) = x(t) − α·diag(A)⁻¹(A x(t) − b){a};  t = {iteration}"
     fig.suptitle(title + (f"\n{note}" if note else ""), fontsize=10)
     return fig
+
+
+def _draw_error_image(fig, ax, ax_bar, errors, iteration, floor):
+    """log10 of the error at ``iteration`` on a colour range fixed across iterations."""
+    log_err = np.log10(np.maximum(errors, 10.0 ** floor))
+    top = max(float(log_err.max()), floor + 1)
+    im = ax.imshow(log_err[iteration], cmap="inferno", vmin=floor, vmax=top, interpolation="nearest")
+    plain_axes(ax, "log10 max_c |x(t) − x*|")
+    fig.colorbar(im, cax=ax_bar)
+
+
+def _draw_curves(ax, curves, iterates, baseline, reference_error, reference_label, iteration, floor):
+    """Error and change per iteration (log scale), comparison curves, and t marked."""
+    tiny = 10.0 ** floor  # log axes cannot show exact zeros
+    for name, curve in curves.items():
+        ax.semilogy(np.arange(curve.size), np.maximum(curve, tiny), label=name)
+    if iterates.shape[0] > 1:
+        changes = np.abs(np.diff(iterates, axis=0)).reshape(iterates.shape[0] - 1, -1).max(axis=1)
+        ax.semilogy(np.arange(1, iterates.shape[0]), np.maximum(changes, tiny), "--", label="max |x(t) − x(t−1)|")
+    for name, curve in baseline.items():
+        curve = np.asarray(curve)
+        ax.semilogy(np.arange(curve.size), np.maximum(curve, tiny), ":", label=name)
+    if reference_error is not None:
+        ax.axhline(max(reference_error, tiny), color="gray", linewidth=1, label=reference_label)
+    ax.axvline(iteration, color="red", linewidth=1)
+    plain_log_ticks(ax.yaxis)
+    ax.set_xlabel("iteration t", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="upper right")
 
 
 def convergence_figure(curves: Mapping[str, np.ndarray], *, tol: float | None = None,

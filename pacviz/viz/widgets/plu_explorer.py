@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as widgets
 import jax
 import jax.numpy as jnp
@@ -58,14 +60,18 @@ class PluExplorer(FigureExplorer):
 
     def _make_jacobian_fn(self, channel_mask: str, literal: bool):
         wt, kern = self.layer.weight, self.layer.kernel
-        x0 = jnp.zeros_like(self.layer.x)
+        x0 = jnp.zeros_like(self.layer.x)  # the maps are linear: the Jacobian is the same everywhere
         n = x0.size
-        upper = lambda v, m: pv.upper_pac(v, wt, kern, m, channel_mask=channel_mask)
-        if literal:
-            lower = lambda v, m: literal_lower_pac(v, wt, kern, m)
-        else:
-            lower = lambda v, m: pv.lower_pac(v, wt, kern, m, channel_mask=channel_mask)
-        return jax.jit(lambda m: (jax.jacfwd(upper)(x0, m).reshape(n, n), jax.jacfwd(lower)(x0, m).reshape(n, n)))
+
+        def jacobians(mask):
+            upper = functools.partial(pv.upper_pac, weight=wt, kernel=kern, mask=mask, channel_mask=channel_mask)
+            if literal:
+                lower = functools.partial(literal_lower_pac, weight=wt, kernel=kern, mask=mask)
+            else:
+                lower = functools.partial(pv.lower_pac, weight=wt, kernel=kern, mask=mask, channel_mask=channel_mask)
+            return jax.jacfwd(upper)(x0).reshape(n, n), jax.jacfwd(lower)(x0).reshape(n, n)
+
+        return jax.jit(jacobians)
 
     def jacobians(self) -> dict[str, np.ndarray]:
         """Dense U, L and LU (float64) in "pixel order, then channel" for the current controls."""
