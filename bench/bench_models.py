@@ -1,8 +1,10 @@
 """Benchmark one training step (forward + backward + AdaBelief update, jit) of each of the four
-models, as ratios to RealNVP measured side by side, with compile time and peak memory.
+models, as ratios to RealNVP measured side by side, with steps/s, compile time and peak memory.
 
     python bench/bench_models.py                  # the paper's models, batch 8, 32×32×3
     python bench/bench_models.py --preset small   # the CPU-demo size
+    python bench/bench_models.py --models pac_s_curve --repeats 50   # the GPU check: the paper's
+        # CIFAR-shaped configuration for a fixed number of steps (aim: >= 20 steps/s on one H200)
 """
 
 from __future__ import annotations
@@ -70,11 +72,12 @@ def main(argv=None):
         print(f"  compiled {name}: {compile_s:.1f} s", flush=True)
     times = interleaved_medians(prepared, repeats=args.repeats, warmup=2)
     base = times.get("realnvp", next(iter(times.values())))
-    out = [(name, f"{rows[name]['params'] / 1e6:.2f} M", f"{times[name] * 1e3:.1f}", f"{times[name] / base:.2f}×",
+    out = [(name, f"{rows[name]['params'] / 1e6:.2f} M", f"{times[name] * 1e3:.1f}", f"{1.0 / times[name]:.2f}",
+            f"{times[name] / base:.2f}×",
             f"{rows[name]['compile']:.1f}", f"{rows[name]['memory']:.0f}") for name in args.models]
     print(f"\n### One training step (forward + backward + update), preset {args.preset}, batch {args.batch}, "
           f"{shape[0]}×{shape[1]}×{shape[2]}, float32, jit\n")
-    print(table(out, ("model", "parameters", "median ms / step", "÷ realnvp", "first-step compile s",
+    print(table(out, ("model", "parameters", "median ms / step", "steps / s", "÷ realnvp", "first-step compile s",
                       "peak memory MB (cumulative)")))
 
 

@@ -76,11 +76,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 from flax import nnx
 
-
-def check_image(x, name: str = "x"):
-    """Raise unless ``x`` is channels-last ``(..., H, W, C)``."""
-    if jnp.ndim(x) < 3:
-        raise ValueError(f"{name} must be channels-last with shape (..., H, W, C), got shape {jnp.shape(x)}")
+from ..ops._checks import check_image  # noqa: F401  (re-exported for the layers)
 
 
 def sum_per_example(values):

@@ -18,6 +18,7 @@ from .erratum import literal_lower_pac
 from .example_layer import ExampleLayer, example_layer, unit_image
 from .figures import *  # noqa: F401,F403
 from .figures import __all__ as _figures_all
+from .live_training import LiveTraining, live_training_figure
 from .render import figure_to_png
 from .sample_images import DEFAULT_PHOTO, block_average, default_digit, default_photo
 from .tiles import tile, untile
@@ -32,6 +33,6 @@ __all__ = list(_figures_all) + [
     "literal_lower_pac", "matrix_powers", "order_permutation", "pac_jacobians", "permute_matrix", "tile",
     "unit_image", "untile",
     # widgets
-    "FigureExplorer", "JacobiStepper", "KernelExplorer", "OrderMaskExplorer", "PatchExplorer", "PixelGrid",
+    "FigureExplorer", "JacobiStepper", "LiveTraining", "live_training_figure", "KernelExplorer", "OrderMaskExplorer", "PatchExplorer", "PixelGrid",
     "PluExplorer",
 ]
