@@ -8,10 +8,11 @@ from .kernel import effective_filters, kernel_figure
 from .masks import draw_mask, draw_order, mask_figure, order_figure, order_mask_figure, padded_patch
 from .nilpotent import nilpotency_index, nilpotent_figure
 from .patches import patch_figure, patch_matrix, patch_product_figure, weight_matrix
+from .training_curves import training_curves_figure
 
 __all__ = [
     "comparison_figure", "convergence_figure", "draw_jacobian", "draw_mask", "draw_order", "effective_filters",
     "erratum_figure", "error_images", "jacobi_step_figure", "jacobian_figure", "kernel_figure", "log_error_floor",
     "mask_figure", "nilpotency_index", "nilpotent_figure", "order_figure", "order_mask_figure", "padded_patch",
-    "patch_figure", "patch_matrix", "patch_product_figure", "triangle_violations", "weight_matrix",
+    "patch_figure", "patch_matrix", "patch_product_figure", "training_curves_figure", "triangle_violations", "weight_matrix",
 ]
