@@ -83,9 +83,9 @@ class TrainConfig:
 # model on the embedded photos, minutes on a laptop CPU); "quick" and "tiny" are smoke runs.
 TRAIN_PRESETS = {
     "paper": dict(),
-    "default": dict(model_preset="small", dataset="photos", steps=300, warmup_steps=50, decay_steps=250,
-                    batch_size=8, init_batch_size=64, eval_every=150, eval_images=128, sample_every=300,
-                    checkpoint_every=150, log_every=10, workdir="runs/default"),
+    "default": dict(model_preset="small", dataset="photos", steps=250, warmup_steps=50, decay_steps=200,
+                    batch_size=8, init_batch_size=64, eval_every=125, eval_images=128, sample_every=250,
+                    checkpoint_every=125, log_every=10, workdir="runs/default"),
     "quick": dict(model_preset="tiny", dataset="photos", steps=60, warmup_steps=10, decay_steps=50,
                   batch_size=8, init_batch_size=16, eval_every=30, eval_images=32, sample_every=60,
                   num_samples=8, checkpoint_every=30, log_every=5, workdir="runs/quick"),
