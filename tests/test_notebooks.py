@@ -1,24 +1,22 @@
 """The tutorial notebooks: stored clean, and each one runs top to bottom in quick mode.
 
-The kernel is this interpreter (``sys.executable``) through a kernelspec written to a temporary
-folder, so the test never depends on what ``python3`` kernel a machine happens to have
-installed. ``PACVIZ_QUICK=1`` (set by conftest.py) reaches the kernel through the environment.
+Each notebook runs in a process of its own (``notebook_runner.py``) whose kernel is this
+interpreter, so the test never depends on what ``python3`` kernel a machine happens to have
+installed, and no kernel-client thread lives in the pytest process. ``PACVIZ_QUICK=1``
+reaches the kernel through the environment.
 """
 
-import json
+import os
+import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
-KERNEL = "pacviz-test"
+RUNNER = Path(__file__).resolve().parent / "notebook_runner.py"
 
 
 def test_there_are_notebooks():
@@ -36,30 +34,28 @@ def test_notebook_is_stored_without_outputs(path):
     assert "widgets" not in nb.metadata, f"{path.name} stores widget state"
 
 
-@pytest.fixture(scope="module")
-def kernel_specs(tmp_path_factory):
-    """A kernelspec that runs ipykernel with this very interpreter."""
-    root = tmp_path_factory.mktemp("kernels")
-    spec = root / KERNEL
-    spec.mkdir()
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": KERNEL, "language": "python"}))
-    return KernelSpecManager(kernel_dirs=[str(root)])
+def run_notebook(path: Path, out: Path, python: str = sys.executable, env=None, timeout=1200):
+    """Execute ``path`` with notebook_runner.py in a separate process; returns (executed nb, log)."""
+    env = dict(os.environ if env is None else env, PACVIZ_QUICK="1")
+    proc = subprocess.run([python, str(RUNNER), str(path), str(out), "--kernel-python", python],
+                          env=env, capture_output=True, text=True, timeout=timeout)
+    log = proc.stdout + proc.stderr
+    assert out.exists(), f"{path.name} did not run:\n{log[-4000:]}"
+    return nbformat.read(out, as_version=4), proc.returncode, log
+
+
+def error_outputs(nb) -> list[tuple[int, str]]:
+    """(cell index, error name) for every error output or printed traceback."""
+    return [(i, out.get("ename", out.get("name")))
+            for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for out in cell.outputs
+            if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr"
+                                              and "Traceback" in out.text)]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
-def test_notebook_runs_in_quick_mode(path, kernel_specs, monkeypatch):
-    monkeypatch.setenv("PACVIZ_QUICK", "1")
-    nb = nbformat.read(path, as_version=4)
-    km = KernelManager(kernel_name=KERNEL, kernel_spec_manager=kernel_specs)
-    client = NotebookClient(nb, km=km, timeout=600, resources={"metadata": {"path": str(NOTEBOOKS)}})
-    start = time.perf_counter()
-    client.execute()  # raises CellExecutionError on the first failing cell
-    elapsed = time.perf_counter() - start
-    errors = [(i, out.get("ename", out.get("name")))
-              for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-              for out in cell.outputs
-              if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr"
-                                                and "Traceback" in out.text)]
-    assert not errors, f"{path.name}: error output in cells {errors}"
-    print(f"{path.name}: {elapsed:.1f} s")
+def test_notebook_runs_in_quick_mode(path, tmp_path):
+    nb, status, log = run_notebook(path, tmp_path / path.name)
+    errors = error_outputs(nb)
+    assert status == 0 and not errors, f"{path.name}: error output in cells {errors}\n{log[-4000:]}"
+    print(log.strip().splitlines()[-1])
