@@ -58,4 +58,4 @@ def test_notebook_runs_in_quick_mode(path, tmp_path):
     nb, status, log = run_notebook(path, tmp_path / path.name)
     errors = error_outputs(nb)
     assert status == 0 and not errors, f"{path.name}: error output in cells {errors}\n{log[-4000:]}"
-    print(log.strip().splitlines()[-1])
+    print(next(line for line in log.splitlines() if line.startswith(f"{path.name}: ")))  # the run time
