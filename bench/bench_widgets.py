@@ -63,6 +63,12 @@ def cases():
         ("JacobiStepper", "iteration slider", pvz.JacobiStepper,
          lambda e: interaction(e, "iteration", [2, 5, 9, 14])),
         ("JacobiStepper", "α slider (new α)", pvz.JacobiStepper, None),
+        ("TrainedFilterExplorer", "layer menu", pvz.TrainedFilterExplorer,
+         lambda e: interaction(e, "layer", [4, 9, 13, 0])),
+        ("TrainedFilterExplorer", "image slider", pvz.TrainedFilterExplorer,
+         lambda e: interaction(e, "image", [1, 2, 3, 0])),
+        ("TrainedFilterExplorer", "pixel click", pvz.TrainedFilterExplorer,
+         lambda e: click(e, [(5, 5), (16, 20), (30, 2)])),
     ]
 
 

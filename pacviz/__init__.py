@@ -8,6 +8,10 @@
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
 from .models import MODEL_NAMES, bits_per_dim, build_model, count_params
+from .models.abstract import abstract_model
+from .models.summary import flow_summary, layer_summary
+from .models.inversion_curves import InversionCurves, inversion_curves, invert_probe
+from .models.layer_probe import PACLayerProbe, probe_pac_layers
 
 __version__ = "0.1.0"
 
@@ -25,5 +29,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'pacviz' has no attribute {name!r}")
 
 
-__all__ = list(_ops_all) + ["MODEL_NAMES", "bits_per_dim", "build_model", "count_params", "load_pretrained", "train",
+__all__ = list(_ops_all) + ["abstract_model", "flow_summary", "layer_summary", "MODEL_NAMES", "bits_per_dim", "build_model", "count_params", "load_pretrained", "train",
+                            "InversionCurves", "PACLayerProbe", "inversion_curves", "invert_probe", "probe_pac_layers",
                             "__version__"]

@@ -5,6 +5,7 @@
     pacviz eval --workdir runs/default --num-samples 16
     pacviz sample --workdir runs/default --num 64 --out samples.png
     pacviz export --workdir runs/default --out my_weights     # params.npz + meta.json
+    pacviz compare --jobs 4 --out runs/compare/results        # Table 2 in miniature: 4 models, one budget
 """
 
 from __future__ import annotations
@@ -165,6 +166,26 @@ def cmd_export(args):
     return 0
 
 
+def cmd_compare(args):
+    import jax
+
+    from .train.comparison import compare
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    print(f"pacviz compare: {', '.join(models)} ({args.model_preset}) on {args.dataset}, {args.steps} steps of "
+          f"batch {args.batch_size} each, on {jax.device_count()} {jax.default_backend()} device(s) -> {args.out}")
+    results = compare(models, model_preset=args.model_preset, dataset=args.dataset, steps=args.steps,
+                      batch_size=args.batch_size, lr=args.lr, final_lr=args.final_lr, seed=args.seed,
+                      eval_images=args.eval_images, evals=args.evals, workdir=args.workdir, out=args.out,
+                      num_samples=args.num_samples, jobs=args.jobs, progress=not args.no_progress)
+    print(f"test bits/dim ({results['estimate']}, all {results['test_images']} test images of {args.dataset}):")
+    for name, record in results["models"].items():
+        print(f"  {name:12s} {record['num_params']:>10,d} params  {record['test_bpd']:.4f}  "
+              f"({record['wall_time_s'] / 60:.1f} min)")
+    print(f"wrote {Path(args.out) / 'results.json'} and samples.npz")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="pacviz", description="PAC flows: train, evaluate and sample.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +215,23 @@ def build_parser():
     p.add_argument("--out", required=True, help="folder to write params.npz, meta.json, metrics and samples to")
     p.add_argument("--command-line", default=None, help="the training command, recorded in meta.json")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("compare", help="Table 2 in miniature: train the four models on one budget at equal size")
+    p.add_argument("--models", default="realnvp,emerging,pac_raster,pac_s_curve", help="comma-separated model names")
+    p.add_argument("--model-preset", default="small", help="architecture size: small, tiny, paper, paper_imagenet64")
+    p.add_argument("--dataset", default="photos")
+    p.add_argument("--steps", type=int, default=120, help="gradient steps per model")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (warm-up: first fifth of the steps)")
+    p.add_argument("--final-lr", type=float, default=1e-4, help="lr at the end of the cosine decay")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval-images", type=int, default=128, help="test images per evaluation during training")
+    p.add_argument("--evals", type=int, default=4, help="evaluations during training (the test curve)")
+    p.add_argument("--workdir", default="runs/compare", help="the runs' folders (workdir/<model>; resumable)")
+    p.add_argument("--out", default="runs/compare/results", help="folder for results.json and samples.npz")
+    p.add_argument("--num-samples", type=int, default=16, help="samples drawn from each model at the end")
+    p.add_argument("--jobs", type=int, default=1, help="models trained at once, each in its own process")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+from flax import nnx
 
 import pacviz as pv
 
@@ -35,3 +36,13 @@ def random_layer(key, h, w, c, k, f_dim=3, dtype=jnp.float64, weight_scale=0.1):
 def random_order(key, h, w):
     """A random permutation of 1..H*W as an (H, W) order."""
     return jnp.asarray(np.asarray(jax.random.permutation(key, h * w)).reshape(h, w) + 1)
+
+
+def tiny_float64_model(shape, init_images, name="pac_s_curve", num_levels=17):
+    """A ``tiny``-preset model, ActNorms initialised from ``init_images``, in float64 and evaluation mode."""
+    model = pv.build_model(name, shape, rngs=nnx.Rngs(0), preset="tiny", num_levels=num_levels)
+    nnx.jit(lambda m, x, r: m.elbo(x, rngs=r))(model, init_images, nnx.Rngs(noise=0))
+    state = nnx.state(model, nnx.Param)
+    nnx.update(model, jax.tree_util.tree_map(lambda a: a.astype(jnp.float64), state))
+    model.eval()
+    return model

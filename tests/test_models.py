@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from flax import nnx
 
-import pacviz as pv
 from pacviz.flows.testing import dense_log_det
 from pacviz.models import MODEL_NAMES, bits_per_dim, build_model, count_params
 

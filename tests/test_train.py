@@ -1,6 +1,5 @@
 """Training: a short run, exact resume, damaged and mismatched checkpoints, divergence, data parallel."""
 
-import json
 import math
 import shutil
 

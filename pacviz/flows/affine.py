@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from flax import nnx
 
 from .base import ConditionedBijector
@@ -34,6 +35,9 @@ class Affine(ConditionedBijector):
     @property
     def num_params(self) -> int:
         return self.linear.num_params + self.channels
+
+    def param_init_scale(self) -> np.ndarray:
+        return np.concatenate([self.linear.param_init_scale(), np.zeros(self.channels)])
 
     def _split(self, params):
         n = self.linear.num_params

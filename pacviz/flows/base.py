@@ -74,6 +74,7 @@ log-det against a dense Jacobian, with or without ``nnx.jit``.
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 from flax import nnx
 
 from ..ops._checks import check_image  # noqa: F401  (re-exported for the layers)
@@ -130,6 +131,14 @@ class ConditionedBijector(nnx.Module):
     @property
     def num_params(self) -> int:
         raise NotImplementedError
+
+    def param_init_scale(self) -> np.ndarray:
+        """``(num_params,)``: standard deviation of the conditioner's initial output weights per θ channel.
+
+        Zero (the default) keeps θ = 0 at initialisation, the identity. A part whose zero is a
+        dead point of its gradient asks for a small random start here (PAC's features do).
+        """
+        return np.zeros(self.num_params)
 
     def forward_and_log_det(self, x, params):
         raise NotImplementedError

@@ -35,6 +35,9 @@ class ConditionedChain(ConditionedBijector):
     def num_params(self) -> int:
         return sum(p.num_params for p in self.parts)
 
+    def param_init_scale(self) -> np.ndarray:
+        return np.concatenate([p.param_init_scale() for p in self.parts])
+
     def split_params(self, params):
         """``params (..., H, W, num_params)`` → one ``(..., H, W, P_i)`` slice per part."""
         offsets = np.cumsum([p.num_params for p in self.parts])[:-1]

@@ -57,6 +57,12 @@ class Coupling(Bijector):
         self.transformer = make_transformer(transformed, rngs=rngs)
         self.conditioner = make_conditioner(conditioning, self.transformer.num_params,
                                             aux_channels=cond_aux, rngs=rngs)
+        init_scale = self.transformer.param_init_scale()
+        if init_scale.any():
+            if not hasattr(self.conditioner, "perturb_output"):
+                raise ValueError(f"{type(self.transformer).__name__} needs a conditioner with perturb_output(scale, "
+                                 f"rngs=...) for its random start; {type(self.conditioner).__name__} has none")
+            self.conditioner.perturb_output(init_scale, rngs=rngs)
 
     def _parts(self, x):
         x1, x2 = split(x, self.split)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
@@ -97,9 +98,13 @@ class PACLinear(TriangularConv):
     ``f = 2·ss(θ_f) − 1 ∈ (−1, 1)``, ``σ² = ss(θ_σ) ∈ (0, 1)``, ``l = ss(θ_l) ∈ (0, 1)``.
     The filter ``W (K, K, C, C)`` is learned, not conditioned. Inversion: weighted Jacobi (Eq. 7).
 
-    Initialisation: a zero conditioner gives ``f = 0`` and ``σ² = ss(0) = 1/2``, so every tap of
-    the kernel is 1/2; W starts as a noisy identity with centre ``2·I``, so the layer starts
-    near the identity (the paper's "noisy identity").
+    Initialisation: a zero conditioner gives ``σ² = ss(0) = 1/2`` and W starts as a noisy identity
+    with centre ``2·I``, so the layer starts near the identity (the paper's "noisy identity").
+    The features must not start at ``f = 0``: with f the same at every pixel, every feature
+    difference is 0 and so is the gradient of k with respect to f and l (Eq. 6), a point that
+    training never leaves (the kernel stays ``k = σ²``, an emerging convolution). The
+    conditioner's weights for θ_f therefore start with standard deviation ``feature_init_scale``
+    (:meth:`param_init_scale`): k starts within a few percent of σ², and adapts from step one.
 
     Args:
       channels: C.
@@ -110,22 +115,33 @@ class PACLinear(TriangularConv):
       init_scale: standard deviation of W's noise around the identity.
       alpha, tol, max_iters: the Jacobi inverse's settings (:func:`pacviz.jacobi`).
       gamma: squaresigmoid γ.
+      feature_init_scale: standard deviation of the conditioner's initial weights for θ_f (0.01).
       param_dtype: dtype of W.
     """
 
     def __init__(self, channels: int, *, features: int = 16, kernel_size: int = 5, order="s_curve",
                  channel_mask: str = "all_taps", init_scale: float = 0.02, alpha: float = 1.0,
-                 tol: float | None = None, max_iters: int = 200, gamma: float = 0.5, rngs: nnx.Rngs,
-                 param_dtype=jnp.float32):
+                 tol: float | None = None, max_iters: int = 200, gamma: float = 0.5,
+                 feature_init_scale: float = 0.01, rngs: nnx.Rngs, param_dtype=jnp.float32):
+        if feature_init_scale < 0:
+            raise ValueError(f"feature_init_scale must be >= 0, got {feature_init_scale}")
         self.features = features
         self.gamma = gamma
+        self.feature_init_scale = feature_init_scale
+        with jax.ensure_compile_time_eval():  # a float even when the constructor is traced
+            centre_gain = 1.0 / float(squaresigmoid(0.0, gamma))
         super().__init__(channels, kernel_size=kernel_size, order=order, channel_mask=channel_mask,
-                         init_scale=init_scale, centre_gain=1.0 / float(squaresigmoid(0.0, gamma)),
+                         init_scale=init_scale, centre_gain=centre_gain,
                          alpha=alpha, tol=tol, max_iters=max_iters, rngs=rngs, param_dtype=param_dtype)
 
     @property
     def num_params(self) -> int:
         return self.features + 2 * self.channels
+
+    def param_init_scale(self) -> np.ndarray:
+        scale = np.zeros(self.num_params)
+        scale[:self.features] = self.feature_init_scale
+        return scale
 
     def kernel_parameters(self, params):
         """Split and bound the conditioner output: ``f (..., H, W, F)``, ``σ², l (..., H, W, C)`` (App. C.3)."""

@@ -117,6 +117,18 @@ class Conditioner(nnx.Module):
         self.conv_out = nnx.Conv(initial_channels, out_channels, (1, 1), rngs=rngs,
                                  param_dtype=param_dtype, **out_init)
 
+    def perturb_output(self, scale, *, rngs: nnx.Rngs):
+        """Add ``N(0, scale[c]²)`` to the output conv's weights of output channel ``c``; ``scale (out_channels,)``.
+
+        Used where θ = 0 is a dead start: PAC's features f (see :class:`pacviz.flows.PACLinear`).
+        """
+        kernel = self.conv_out.kernel[...]
+        scale = jnp.asarray(scale, kernel.dtype)
+        if scale.shape != (self.out_channels,):
+            raise ValueError(f"scale must have shape ({self.out_channels},), got {scale.shape}")
+        noise = jax.random.normal(rngs.params(), kernel.shape, kernel.dtype)
+        self.conv_out.kernel[...] = kernel + noise * scale
+
     def __call__(self, x, aux=None):
         if x.ndim < 3 or x.shape[-1] != self.in_channels:
             raise ValueError(f"Conditioner expects x of shape (..., H, W, {self.in_channels}), got {x.shape}")

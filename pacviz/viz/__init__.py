@@ -25,6 +25,7 @@ from .tiles import tile, untile
 from .trajectory import jacobi_iterates
 from .widgets import (FigureExplorer, JacobiStepper, KernelExplorer, OrderMaskExplorer, PatchExplorer, PixelGrid,
                       PluExplorer)
+from .widgets import TrainedFilterExplorer
 
 __all__ = list(_figures_all) + [
     # helpers
@@ -34,5 +35,5 @@ __all__ = list(_figures_all) + [
     "unit_image", "untile",
     # widgets
     "FigureExplorer", "JacobiStepper", "LiveTraining", "live_training_figure", "KernelExplorer", "OrderMaskExplorer", "PatchExplorer", "PixelGrid",
-    "PluExplorer",
+    "PluExplorer", "TrainedFilterExplorer",
 ]

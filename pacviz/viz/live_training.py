@@ -1,5 +1,5 @@
 """A live view of training for notebooks: the loss curves and the latest sample grid, redrawn in
-place as ``pv.train`` reports (pass it as a callback)."""
+place as ``pv.train`` reports (pass it as a callback); it keeps every sample grid it was sent."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..train.samples import image_grid
+from .figures.sample_grids import sample_grids_figure
 from .figures.training_curves import training_curves_figure
 from .render import figure_to_png
 
@@ -29,13 +30,16 @@ def live_training_figure(history, samples=None, num_levels: int = 256, title: st
 class LiveTraining:
     """``pv.train(..., callbacks=[LiveTraining()])``: display it, and it redraws on every log line.
 
-    Attributes: ``history`` (the records so far), ``samples`` (the last grid), ``figure``,
-    ``redraw_count`` and ``widget`` (an ``ipywidgets.Image``, DOM class ``pacviz-figure``).
+    Attributes: ``history`` (the records so far), ``samples`` (the last grid), ``sample_history``
+    (``[(step, samples)]``, every grid so far), ``figure``, ``redraw_count`` and ``widget`` (an
+    ``ipywidgets.Image``, DOM class ``pacviz-figure``). A grid appears on the redraw after the
+    evaluation that made it; :meth:`samples_figure` shows them all side by side.
     """
 
     def __init__(self, num_levels: int = 256, title: str | None = None):
         self.num_levels, self.title = num_levels, title
         self.history, self.samples, self.figure, self.redraw_count = [], None, None, 0
+        self.sample_history = []
         self.widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.widget.add_class("pacviz-figure")
 
@@ -52,6 +56,14 @@ class LiveTraining:
     def on_eval(self, record, samples):
         if samples is not None:
             self.samples = np.asarray(samples)
+            self.sample_history.append((int(record["step"]), self.samples))
+
+    def samples_figure(self, title: str | None = None) -> Figure:
+        """Every sample grid received so far, oldest left (how samples improve as training goes on)."""
+        if not self.sample_history:
+            raise ValueError("no samples yet: pv.train sends a grid at the evaluations on multiples of sample_every")
+        return sample_grids_figure({f"step {step}": s for step, s in self.sample_history}, self.num_levels,
+                                   title=title)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -11,6 +11,7 @@ from .order_mask_explorer import OrderMaskExplorer
 from .patch_explorer import PatchExplorer
 from .pixel_grid import PIXEL_CLASS, PixelGrid
 from .plu_explorer import PluExplorer
+from .trained_filter_explorer import TrainedFilterExplorer
 
 __all__ = ["FIGURE_CLASS", "PIXEL_CLASS", "FigureExplorer", "JacobiStepper", "KernelExplorer",
-           "OrderMaskExplorer", "PatchExplorer", "PixelGrid", "PluExplorer"]
+           "OrderMaskExplorer", "PatchExplorer", "PixelGrid", "PluExplorer", "TrainedFilterExplorer"]

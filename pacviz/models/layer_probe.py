@@ -1,0 +1,267 @@
+"""What every PAC layer of a model applied to some images: its input, kernel, filter and masks.
+
+    probes = probe_pac_layers(model, images)          # one PACLayerProbe per PAC layer, in order
+    p = probes[0]
+    f = p.applied_filter(n, h, w, o)                  # (Cin, K, K): the filter U applies at (h, w)
+    assert np.allclose((f * p.patch(n, h, w)).sum(), p.y[n, h, w, o])   # Eq. 4 with Eq. 9's masks
+
+A trained PAC layer applies a different filter at every pixel: ``k[h, w, o, u, v] · W[u, v, i, o]``
+(Eq. 4), with ``k`` from the conditioner (Eq. 6) and the masks of Eq. 8–9 (U) or corrected Eq. 10
+(L) folded in. The probe runs the model's forward pass once, under ``jit``, and records the
+arguments each PAC layer was called with, so any pixel's filter can be read off afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from functools import cached_property, partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from ..flows.pac_linear import TriangularConv
+from ..ops.masks import channel_masks, lower_spatial_mask
+from ..ops.triangular import upper_pac
+from .pac_flow import PACFlow, evaluation_mode
+
+FACTORS = ("U", "L")  # Upper-PAC (Eq. 9) reads x; Lower-PAC (corrected Eq. 10) reads y = U x
+
+
+@dataclass(frozen=True, repr=False)
+class PACLayerProbe:
+    """One PAC (or emerging) layer, as it ran on ``N`` images: ``z = L U x`` (Algorithm 1).
+
+    Attributes:
+      name: readable place in the model, e.g. "scale 0 · channel coupling 1 · 2nd PAC".
+      path: the module path, e.g. "scales/0/layers/2/flow/layers/0/transformer/parts/2".
+      x: ``(N, H, W, C)``, the layer's input.
+      y: ``(N, H, W, C)``, ``U x`` (Upper-PAC, Eq. 9), the input of L.
+      z: ``(N, H, W, C)``, ``L U x``, the layer's output.
+      weight: ``(K, K, C, C)``, the learned filter W.
+      kernel: ``(N, H, W, C, K, K)``, the pixel adaptive kernel k (Eq. 6); all ones for an
+        emerging layer (k = 1).
+      order: ``(H, W)``, the autoregressive order; mask: bool ``(H, W, K, K)``, ``Ψ(O) >= O`` (Eq. 8).
+      channel_mask: "all_taps" (Eq. 9) or "center".
+      stride: image pixels per layer pixel along each axis (a squeeze halves H and W).
+      alpha, tol, max_iters: the layer's weighted-Jacobi settings (Eq. 7), for inverting it.
+    """
+
+    name: str
+    path: str
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    weight: np.ndarray
+    kernel: np.ndarray
+    order: np.ndarray
+    mask: np.ndarray
+    channel_mask: str
+    stride: int
+    alpha: float
+    tol: float | None
+    max_iters: int
+
+    def __repr__(self):
+        n, h, w, c = self.x.shape
+        return f"PACLayerProbe({self.name!r}, N={n}, H×W×C={h}×{w}×{c}, K={self.kernel_size})"
+
+    @property
+    def kernel_size(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """``(N, H, W, C)``."""
+        return tuple(self.x.shape)
+
+    def check_pixel(self, n: int, h: int, w: int, o: int | None = None):
+        """Raise a ``ValueError`` unless image ``n``, pixel ``(h, w)`` (and channel ``o``) exist."""
+        num, height, width, c = self.x.shape
+        for what, value, size in (("image", n, num), ("row", h, height), ("col", w, width),
+                                  ("channel", o, c)):
+            if value is not None and not (isinstance(value, (int, np.integer)) and 0 <= value < size):
+                raise ValueError(f"{what} must be an int in 0..{size - 1} for layer {self.name!r} "
+                                 f"({num} images of {height}×{width}×{c}), got {value!r}")
+
+    def taps(self, h: int, w: int, factor: str = "U") -> np.ndarray:
+        """bool ``(K, K)``: the taps factor ``"U"`` (``M``, Eq. 8) or ``"L"`` (``¬M``) reads at ``(h, w)``."""
+        _check_factor(factor)
+        self.check_pixel(0, h, w)
+        return (self.mask if factor == "U" else self._lower_mask)[h, w]
+
+    def masked_weight(self, factor: str = "U") -> np.ndarray:
+        """``(K, K, Cin, Cout)``: W times the channel mask of U (``[i >= o]``, Eq. 9) or of L."""
+        _check_factor(factor)
+        return self._masked_weights[FACTORS.index(factor)]
+
+    @cached_property
+    def _lower_mask(self) -> np.ndarray:
+        return np.asarray(lower_spatial_mask(self.mask, self.channel_mask))
+
+    @cached_property
+    def _masked_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        c = self.weight.shape[-1]
+        upper, lower = channel_masks(c, self.kernel_size, self.channel_mask, dtype=self.weight.dtype)
+        return self.weight * np.asarray(upper), self.weight * np.asarray(lower)
+
+    def applied_filter(self, n: int, h: int, w: int, o: int, factor: str = "U") -> np.ndarray:
+        """``(Cin, K, K)``: the filter output channel ``o`` applies at pixel ``(h, w)`` of image ``n``.
+
+        ``F[i, u, v] = k[n, h, w, o, u, v] · W[u, v, i, o] · M[h, w, u, v] · M̂[u, v, i, o]`` (Eq. 4
+        with Eq. 8–9) for U; for L the spatial mask is ``¬M`` and the channel mask L's. So
+        ``Σ_iuv F · Ψ(x)[n, h, w]`` is ``y[n, h, w, o]`` (U) and ``Σ F · Ψ(y)[n, h, w]`` is
+        ``z[n, h, w, o] − y[n, h, w, o]`` (L).
+        """
+        self.check_pixel(n, h, w, o)
+        k_px = self.kernel[n, h, w, o] * self.taps(h, w, factor)  # (K, K)
+        return np.einsum("uv,uvi->iuv", k_px, self.masked_weight(factor)[:, :, :, o])
+
+    def patch(self, n: int, h: int, w: int, factor: str = "U") -> np.ndarray:
+        """``(Cin, K, K)``: ``Ψ(x)[n, h, w]`` (U) or ``Ψ(y)[n, h, w]`` (L), zero padded (Eq. 2)."""
+        _check_factor(factor)
+        self.check_pixel(n, h, w)
+        source = self.x if factor == "U" else self.y
+        k = self.kernel_size
+        p = k // 2
+        padded = np.pad(source[n], ((p, p), (p, p), (0, 0)))
+        return np.moveaxis(padded[h:h + k, w:w + k], -1, 0)
+
+    def factor_input(self, factor: str = "U") -> np.ndarray:
+        """``(N, H, W, C)``: what the factor reads, ``x`` for U and ``y`` for L."""
+        _check_factor(factor)
+        return self.x if factor == "U" else self.y
+
+    def factor_output(self, factor: str = "U") -> np.ndarray:
+        """``(N, H, W, C)``: what the factor adds, ``y = U x`` for U and ``z − y`` for L."""
+        _check_factor(factor)
+        return self.y if factor == "U" else self.z - self.y
+
+
+def _check_factor(factor: str):
+    if factor not in FACTORS:
+        raise ValueError(f"factor must be 'U' (Upper-PAC, Eq. 9) or 'L' (Lower-PAC, Eq. 10), got {factor!r}")
+
+
+@contextlib.contextmanager
+def _recording(calls: list):
+    """While inside, every PAC / emerging layer's forward call appends ``(layer, x, kernel, z)``.
+
+    The wrapper sits on the class, not on the model's layers: ``nnx.jit`` rebuilds the modules
+    inside the trace, so only the class is shared. It is put back on leaving, even on errors.
+    """
+    original = TriangularConv.conv_forward
+
+    def conv_forward(self, x, kernel):
+        z, log_det = original(self, x, kernel)
+        calls.append((self, x, kernel, z))
+        return z, log_det
+
+    TriangularConv.conv_forward = conv_forward
+    try:
+        yield
+    finally:
+        TriangularConv.conv_forward = original
+
+
+@nnx.jit
+def _recorded_forward(model: PACFlow, images, noise):
+    """``{index: (x, kernel, z)}`` of every PAC layer (index into ``model.jacobi_layers()``)."""
+    index = {id(layer): i for i, (_, layer) in enumerate(model.jacobi_layers())}
+    calls = []
+    with _recording(calls):
+        z0, _ = model.dequantization.forward_and_log_det(images, noise=noise)
+        model.flow_forward(z0)
+    records = {}
+    for layer, x, kernel, z in calls:
+        key = f"{index[id(layer)]:04d}"  # zero-padded: the sorted keys keep module order
+        if key in records:
+            raise RuntimeError(f"PAC layer {key} ran twice in one forward pass; probe_pac_layers expects once")
+        if kernel is None:  # emerging convolution: k = 1
+            kernel = jnp.ones(x.shape + (layer.kernel_size,) * 2, x.dtype)
+        records[key] = (x, kernel, z)
+    return records
+
+
+@partial(jax.jit, static_argnames="channel_mask")
+def _upper(x, weight, kernel, mask, channel_mask):
+    # y = U x again, outside the model's jit: a small program per layer shape compiles faster
+    # than adding every layer's Upper-PAC to the whole model's program.
+    return upper_pac(x, weight, kernel, mask, channel_mask=channel_mask)
+
+
+def layer_name(model: PACFlow, path) -> str:
+    """A readable name for the PAC layer at module ``path``, e.g. "scale 1 · checkerboard coupling 2 · 1st PAC".
+
+    Each coupling's transformer has two linear layers (Fig. 3): the 1st inside the affine step,
+    the 2nd after the logistic mixture.
+    """
+    path = tuple(path)
+    which = "1st" if path[-1] == "linear" else "2nd"
+    kind = "PAC" if model.config.linear == "pac" else "conv"
+    if path[:1] == ("scales",) and len(path) > 3:
+        s, j = path[1], path[3]
+        steps = list(model.scales[s].layers)
+        cb = steps[j].checkerboard
+        number = [k for k, step in enumerate(steps) if step.checkerboard == cb].index(j) + 1
+        return f"scale {s} · {'checkerboard' if cb else 'channel'} coupling {number} · {which} {kind}"
+    if path[:1] == ("dequantization",) and len(path) > 3:
+        return f"dequantization · layer {path[3] + 1} · {which} {kind}"
+    return "/".join(map(str, path))
+
+
+def probe_pac_layers(model: PACFlow, images, *, noise=None, seed: int = 0, dtype=jnp.float32,
+                     include_dequantization: bool = False) -> list[PACLayerProbe]:
+    """Run ``model`` forward on ``images`` and return what each PAC layer applied, in order.
+
+    One forward pass under ``jit`` (dropout off): the images are dequantized with one draw of the
+    noise, then pass the main flow; each PAC (or emerging) layer's input ``x``, kernel ``k``,
+    ``y = U x`` and output ``z = L U x`` are recorded. Layers come in module order, which is the
+    order of the forward pass.
+
+    Args:
+      model: a :class:`PACFlow` (e.g. from ``pv.load_pretrained()``), already initialised.
+      images: integer pixels ``(N, H, W, C)``, e.g. ``evaluation_images(load_dataset("photos", split="test"), 8)``.
+      noise: the dequantization flow's Gaussian noise ``(N, H, W, P)``; by default drawn with ``seed``
+        in ``dtype``. Its dtype is the computation's (float64 noise: a float64 probe).
+      include_dequantization: also probe the PAC layers of the dequantization flow q(u|x) (they
+        transform noise, not the image).
+
+    Returns:
+      A list of :class:`PACLayerProbe` (numpy arrays). Memory: about ``N·H·W·C·K²`` floats per layer.
+    """
+    if not isinstance(model, PACFlow):
+        raise ValueError(f"model must be a PACFlow (pv.build_model / pv.load_pretrained), got {type(model).__name__}")
+    images = np.asarray(images)
+    model.check_images(images)
+    layers = model.jacobi_layers()
+    if not layers:
+        raise ValueError(f"this model ({model.config.linear} linear layers) has no PAC or emerging layer to probe")
+    shape = images.shape[:-1] + (model.dequantization.padded_channels,)
+    if noise is None:
+        noise = jax.random.normal(jax.random.PRNGKey(seed), shape, dtype)
+    elif tuple(np.shape(noise)) != shape:
+        raise ValueError(f"noise must have shape {shape} (images' shape with {shape[-1]} padded channels), "
+                         f"got {np.shape(noise)}")
+    with evaluation_mode(model):
+        records = _recorded_forward(model, jnp.asarray(images), jnp.asarray(noise))
+    probes = []
+    for key, (x, kernel, z) in records.items():
+        path, layer = layers[int(key)]
+        if path[0] == "dequantization" and not include_dequantization:
+            continue
+        h, w = x.shape[-3:-1]
+        weight, mask = layer.weight[...], layer.mask(h, w)
+        y = _upper(x, weight, kernel, mask, layer.channel_mask)
+        probes.append(PACLayerProbe(
+            name=layer_name(model, path), path="/".join(map(str, path)),
+            x=np.asarray(x), y=np.asarray(y), z=np.asarray(z), weight=np.asarray(weight),
+            kernel=np.asarray(kernel), order=np.asarray(layer.order_array(h, w)), mask=np.asarray(mask),
+            channel_mask=layer.channel_mask, stride=images.shape[1] // h,
+            alpha=layer.alpha, tol=layer.tol, max_iters=layer.max_iters))
+    return probes
+
+
+__all__ = ["FACTORS", "PACLayerProbe", "layer_name", "probe_pac_layers"]
