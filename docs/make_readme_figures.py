@@ -50,7 +50,22 @@ def notebook_07_figure():
     return pvz.live_training_figure(history, samples, title=f"{meta['config']['model']} on the photos")
 
 
-FIGURES = {"notebook_06.png": notebook_06_figure, "notebook_07.png": notebook_07_figure}
+def notebook_08_figure():
+    """The trained-filter explorer on a textured test photo, at a full-resolution layer (notebook 08)."""
+    explorer = pvz.TrainedFilterExplorer()
+    explorer.show(layer=4, image=1, row=12, col=20)  # channel coupling 1: one layer pixel per photo pixel
+    return explorer.figure
+
+
+def notebook_09_figure():
+    """The shipped comparison's test curves, four models at equal size and budget (notebook 09)."""
+    from pacviz.train import load_comparison
+
+    return pvz.comparison_curves_figure(load_comparison())
+
+
+FIGURES = {"notebook_06.png": notebook_06_figure, "notebook_07.png": notebook_07_figure,
+           "notebook_08.png": notebook_08_figure, "notebook_09.png": notebook_09_figure}
 
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
