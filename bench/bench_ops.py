@@ -3,12 +3,15 @@
     python bench/bench_ops.py            # full sizes (batch 8, 32×32×6, K = 5, F = 16), float32
     python bench/bench_ops.py --quick    # smaller, for a smoke run
 
-Prints Markdown tables of medians and ratios, all measured side by side in one run.
+Prints Markdown tables of medians and ratios, all measured side by side in one run, with the
+earlier formulation of the ops (``bench/reference_ops.py``) timed next to the current one.
+``--only layer`` / ``--only inverse`` runs one table; the inverse table covers image sides 16, 32, 64.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 from pathlib import Path
@@ -18,6 +21,7 @@ import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pacviz as pv  # noqa: E402
+from reference_ops import reference_pac_forward, reference_pac_inverse, reference_pac_kernel  # noqa: E402
 from timing import compile_time, interleaved_medians, table  # noqa: E402
 
 
@@ -55,12 +59,23 @@ def bench_layer(args):
         return jax.grad(loss, argnums=tuple(range(n_args)))
 
     pac_args, em_args, conv_args = (x, f, sigma2, lengthscale, weight), (x, weight), (x, weight)
+    def reference_layer(x, f, sigma2, lengthscale, weight):
+        return reference_pac_forward(x, weight, reference_pac_kernel(f, sigma2, lengthscale, k), mask)
+
+    def reference_emerging(x, weight):
+        return reference_pac_forward(x, weight, None, mask)
+
     candidates = {
         "lax.conv 5×5": (jax.jit(conv), conv_args),
         "PAC layer (kernel + U + L + log-det)": (jax.jit(pac_layer), pac_args),
+        "PAC layer, earlier formulation": (jax.jit(reference_layer), pac_args),
         "emerging layer (k = 1)": (jax.jit(emerging_layer), em_args),
+        "emerging layer, earlier formulation": (jax.jit(reference_emerging), em_args),
         "grad of lax.conv 5×5": (jax.jit(grad_of(conv, 2)), conv_args),
         "grad of PAC layer": (jax.jit(grad_of(pac_layer, 5)), pac_args),
+        "grad of PAC layer, earlier formulation": (jax.jit(grad_of(reference_layer, 5)), pac_args),
+        "grad of emerging layer": (jax.jit(grad_of(emerging_layer, 2)), em_args),
+        "grad of emerging layer, earlier formulation": (jax.jit(grad_of(reference_emerging, 2)), em_args),
     }
     compile_s = {name: compile_time(fn, *a) for name, (fn, a) in candidates.items()}
     times = interleaved_medians(candidates, repeats=args.repeats)
@@ -81,18 +96,23 @@ def bench_inverse(args):
         kernel = pv.pac_kernel(f, sigma2, lengthscale, k)
         z, _ = pv.pac_forward(x, weight, kernel, mask)
         jacobi = jax.jit(lambda z, weight, kernel: pv.pac_inverse(z, weight, kernel, mask))
+        earlier = jax.jit(lambda z, weight, kernel: reference_pac_inverse(z, weight, kernel, mask))
         subst = jax.jit(lambda z, weight, kernel: pv.pac_inverse_substitution(z, weight, kernel, mask, order))
         _, info = jacobi(z, weight, kernel)
         err_j = float(jnp.max(jnp.abs(jacobi(z, weight, kernel)[0] - x)))
         err_s = float(jnp.max(jnp.abs(subst(z, weight, kernel) - x)))
         times = interleaved_medians({"jacobi": (jacobi, (z, weight, kernel)),
+                                     "earlier": (earlier, (z, weight, kernel)),
                                      "subst": (subst, (z, weight, kernel))}, repeats=max(5, args.repeats // 3))
         rows.append((f"{size}×{size}×{c}", f"{int(info.lower.iterations)} + {int(info.upper.iterations)}",
-                     f"{times['jacobi'] * 1e3:.2f}", f"{err_j:.1e}", f"{size * size} + {size * size}",
-                     f"{times['subst'] * 1e3:.2f}", f"{err_s:.1e}", f"{times['subst'] / times['jacobi']:.1f}×"))
-    print(f"\n### Inverse: weighted Jacobi (α = 1) vs exact pixel-by-pixel substitution (batch {args.batch}, K = {args.kernel_size}, near-identity W, float32, jit)\n")
-    print(table(rows, ("image", "Jacobi iterations (L + U)", "Jacobi ms", "Jacobi max err",
-                       "substitution steps (L + U)", "substitution ms", "subst. max err", "speed-up")))
+                     f"{times['jacobi'] * 1e3:.2f}", f"{times['earlier'] * 1e3:.2f}", f"{err_j:.1e}",
+                     f"{times['subst'] * 1e3:.2f}", f"{err_s:.1e}",
+                     f"{times['subst'] / times['jacobi']:.1f}×", f"{times['subst'] / times['earlier']:.1f}×"))
+    print(f"\n### Inverse: weighted Jacobi (α = 1) vs exact pixel-by-pixel substitution (batch {args.batch}, "
+          f"K = {args.kernel_size}, s-curve order, near-identity W, float32, jit)\n")
+    print(table(rows, ("image", "Jacobi iterations (L + U)", "Jacobi ms", "Jacobi ms, earlier formulation",
+                       "Jacobi max err", "substitution ms (H·W + H·W steps)", "subst. max err",
+                       "speed-up over substitution", "earlier speed-up")))
 
 
 def main(argv=None):
@@ -104,14 +124,17 @@ def main(argv=None):
     parser.add_argument("--features", type=int, default=16)
     parser.add_argument("--kernel-size", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--only", choices=("layer", "inverse"), help="run one of the two tables")
     args = parser.parse_args(argv)
-    args.inverse_sizes = (16, 32)
+    args.inverse_sizes = (16, 32, 64)
     if args.quick:
         args.size, args.repeats, args.inverse_sizes = 16, 5, (8,)
     print(f"jax {jax.__version__} on {jax.devices()[0].platform} ({platform.processor() or platform.machine()}, "
-          f"{jax.device_count()} device(s))")
-    bench_layer(args)
-    bench_inverse(args)
+          f"{jax.device_count()} device(s)), XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
+    if args.only != "inverse":
+        bench_layer(args)
+    if args.only != "layer":
+        bench_inverse(args)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -32,6 +34,15 @@ def _static_order(order):
     return tuple(map(tuple, arr.tolist()))
 
 
+@functools.lru_cache(maxsize=256)
+def _mask_constant(order, height: int, width: int, kernel_size: int) -> np.ndarray:
+    # Computed once per (order, H, W, K) outside any trace: under jit it enters the program as one
+    # constant instead of the ~70 operations that build it, in every PAC / emerging layer's call.
+    with jax.ensure_compile_time_eval():
+        arr = make_order(height, width, order) if isinstance(order, str) else np.asarray(order)
+        return np.asarray(autoregressive_mask(arr, kernel_size))
+
+
 class TriangularConv(ConditionedBijector):
     """What the PAC and emerging layers share: a learned ``W (K, K, C, C)``, an autoregressive
     order, the PLU forward map and its weighted-Jacobi inverse, whose statistics it records.
@@ -55,6 +66,7 @@ class TriangularConv(ConditionedBijector):
         self.last_iterations = JacobiStats(jnp.zeros((), jnp.int32))
         self.last_converged = JacobiStats(jnp.ones((), bool))
         self.last_deltas = JacobiStats(jnp.full((2, max_iters), jnp.nan, jnp.float32))
+        self.recording = False  # a probe switches it on for one pass: the forward map sows its input/output
 
     def order_array(self, height: int, width: int):
         """This layer's ``(H, W)`` order as an int array."""
@@ -64,18 +76,23 @@ class TriangularConv(ConditionedBijector):
         check_order(arr, height, width)
         return jnp.asarray(arr)
 
-    def mask(self, height: int, width: int):
-        """The autoregressive mask ``(H, W, K, K)`` for this layer's order (Eq. 8)."""
-        return autoregressive_mask(self.order_array(height, width), self.kernel_size)
+    def mask(self, height: int, width: int) -> np.ndarray:
+        """The autoregressive mask ``(H, W, K, K)`` for this layer's order (Eq. 8), a numpy constant."""
+        self.order_array(height, width)  # validates a custom order against (H, W)
+        return _mask_constant(self.order, height, width, self.kernel_size)
 
     def kernel(self, params):
         """The per-pixel kernel ``(..., H, W, C, K, K)``, or None for k = 1."""
         raise NotImplementedError
 
     def conv_forward(self, x, kernel):
-        """``(L U x, log|det L U|)`` (Algorithm 1)."""
+        """``(L U x, log|det L U|)`` (Algorithm 1). With :attr:`recording` on, sows ``(x, kernel, z)``
+        as ``nnx.Intermediate`` "forward_io" (what ``probe_pac_layers`` reads)."""
         mask = self.mask(x.shape[-3], x.shape[-2])
-        return pac_forward(x, self.weight[...], kernel, mask, channel_mask=self.channel_mask)
+        z, log_det = pac_forward(x, self.weight[...], kernel, mask, channel_mask=self.channel_mask)
+        if self.recording:
+            self.sow(nnx.Intermediate, "forward_io", (x, kernel, z))
+        return z, log_det
 
     def conv_inverse(self, z, kernel):
         """``(x, log|det (L U)^-1|)`` by weighted Jacobi (Eq. 7); records the solve's statistics."""

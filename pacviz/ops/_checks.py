@@ -71,7 +71,8 @@ def check_kernel(kernel, x_shape, kernel_size: int, out_channels: int, name: str
 
 
 def check_mask(mask, height: int, width: int, kernel_size: int):
-    """Check an autoregressive mask ``(H, W, K, K)``."""
+    """Check an autoregressive mask ``(H, W, K, K)`` of bools."""
+    check_bool_mask(mask)
     shape = np.shape(mask)
     if shape != (height, width, kernel_size, kernel_size):
         raise ValueError(
@@ -88,3 +89,41 @@ def check_alpha(alpha):
             raise ValueError(
                 f"alpha must lie in the open interval (0, 2) for weighted Jacobi to converge (App. A); got {a}"
             )
+
+
+def check_int(name: str, value, minimum: int = 1) -> int:
+    """Return ``value`` as an int; it must be an int (not a bool, not a float) ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_positive(name: str, value):
+    """No value of ``value`` may be <= 0 (checked on concrete values only; NaN coming from upstream
+    passes, to be reported where the result is used)."""
+    if not is_concrete(value):
+        return
+    values = np.asarray(value)
+    if values.dtype == np.bool_ or not np.issubdtype(values.dtype, np.number):
+        raise TypeError(f"{name} must be a float array > 0, got dtype {values.dtype}")
+    if np.any(values <= 0):
+        raise ValueError(f"{name} must be > 0 everywhere, got min {np.nanmin(values)}; it is a variance / "
+                         "lengthscale (Eq. 6): pass a positive value (e.g. through softplus)")
+
+
+def check_float_array(name: str, value):
+    """``value`` must be a floating-point array (integer data would overflow or truncate the solve)."""
+    dtype = value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"{name} must be a floating-point array, got dtype {dtype}; pass {name}.astype(float)")
+
+
+def check_bool_mask(mask, name: str = "mask"):
+    """``mask`` must be a bool array: ``~`` on 0/1 integers is bitwise, so an int mask would silently
+    turn every tap on."""
+    dtype = mask.dtype if hasattr(mask, "dtype") else np.asarray(mask).dtype
+    if dtype != np.bool_:
+        raise TypeError(f"{name} must be a bool array (True where a tap is used), got dtype {dtype}; build it "
+                        f"with autoregressive_mask(make_order(H, W), K), or pass {name}.astype(bool) if it holds 0/1")

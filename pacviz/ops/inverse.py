@@ -11,9 +11,9 @@ from jax.scipy.linalg import solve_triangular
 
 from ._checks import check_image
 from .jacobi import JacobiInfo, jacobi
-from .pac import pac
+from .pac import apply_taps, tap_operands
 from .patches import pad_spatial
-from .triangular import triangular_factors, upper_diagonal
+from .triangular import factor_taps, triangular_factors, upper_diagonal
 
 
 class PacInverseInfo(NamedTuple):
@@ -53,11 +53,19 @@ def pac_inverse(z, weight, kernel, mask, *, channel_mask: str = "all_taps", alph
     """
     check_image(z, "z")
     f = triangular_factors(jnp.shape(z), weight, kernel, mask, channel_mask)
-    diag_u = jnp.broadcast_to(upper_diagonal(weight, kernel, jnp.shape(z)[-3:-1]), jnp.shape(z))
+    upper_taps, lower_taps = factor_taps(mask, channel_mask)
+    h, w, c = jnp.shape(z)[-3:]
+    batch = jnp.broadcast_shapes(jnp.shape(z)[:-3], jnp.shape(f.upper_kernel)[:-5])
+    dtype = jnp.result_type(z, weight, *([] if kernel is None else [kernel]))
+    # Laid out once, outside the loops: each iteration is then one masked PAC over its live taps.
+    lower = tap_operands(f.lower_weight, f.lower_kernel, batch, dtype, lower_taps)
+    upper = tap_operands(f.upper_weight, f.upper_kernel, batch, dtype, upper_taps)
+    flat = jnp.broadcast_to(z, batch + (h, w, c)).reshape((-1, h, w, c)).astype(dtype)
+    diag_u = jnp.broadcast_to(upper_diagonal(weight, kernel, (h, w)), batch + (h, w, c)).reshape(flat.shape)
     opts = dict(alpha=alpha, tol=tol, max_iters=max_iters)
-    y, info_l = jacobi(lambda v: v + pac(v, f.lower_weight, f.lower_kernel), jnp.ones_like(z), z, **opts)
-    x, info_u = jacobi(lambda v: pac(v, f.upper_weight, f.upper_kernel), diag_u, y, **opts)
-    return x, PacInverseInfo(info_l, info_u)
+    y, info_l = jacobi(lambda v: v + apply_taps(v, lower), jnp.ones((), dtype), flat, **opts)
+    x, info_u = jacobi(lambda v: apply_taps(v, upper), diag_u.astype(dtype), y, **opts)
+    return x.reshape(batch + (h, w, c)), PacInverseInfo(info_l, info_u)
 
 
 def _substitute(b, weight, kernel, order, *, lower: bool):

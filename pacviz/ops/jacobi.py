@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._checks import check_alpha
+from ._checks import check_alpha, check_float_array, check_int
 
 _DEFAULT_TOL = {8: 1e-10, 4: 1e-5, 2: 1e-2}  # by bytes per element: float64, float32, 16-bit
 
@@ -66,8 +66,8 @@ def jacobi(
       ``info.converged``, never silently hidden.
     """
     check_alpha(alpha)
-    if not isinstance(max_iters, (int, np.integer)) or max_iters < 1:
-        raise ValueError(f"max_iters must be a positive int, got {max_iters!r}")
+    check_int("max_iters", max_iters)
+    check_float_array("b", b)
     b = jnp.asarray(b)
     tol = default_tol(b.dtype) if tol is None else tol
     if np.shape(diagonal) != b.shape:

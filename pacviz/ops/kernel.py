@@ -6,7 +6,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 
-from ._checks import check_image, check_kernel_size
+from ._checks import check_image, check_kernel_size, check_positive
 from .patches import pad_spatial, tap_view
 
 
@@ -52,6 +52,8 @@ def pac_kernel(f, sigma2, lengthscale, kernel_size: int):
     check_image(f, "f")
     check_image(sigma2, "sigma2")
     check_image(lengthscale, "lengthscale")
+    check_positive("sigma2", sigma2)
+    check_positive("lengthscale", lengthscale)
     k = check_kernel_size(kernel_size)
     if np.shape(sigma2) != np.shape(lengthscale):
         raise ValueError(
@@ -62,5 +64,39 @@ def pac_kernel(f, sigma2, lengthscale, kernel_size: int):
         raise ValueError(
             f"f (..., H, W, F) and sigma2 (..., H, W, C) must share H and W; got {np.shape(f)} and {np.shape(sigma2)}"
         )
-    dist = feature_distances(f, k)[..., None, :, :]  # (..., H, W, 1, K, K)
-    return sigma2[..., None, None] * jnp.exp(-dist / (2.0 * lengthscale[..., None, None]))
+    h, w = np.shape(f)[-3:-1]
+    c = np.shape(sigma2)[-1]
+    batch = jnp.broadcast_shapes(np.shape(f)[:-3], np.shape(sigma2)[:-3])
+    dtype = jnp.result_type(f, sigma2, lengthscale)
+
+    def flat(a):
+        return jnp.broadcast_to(a, batch + np.shape(a)[-3:]).reshape((-1, h, w, np.shape(a)[-1])).astype(dtype)
+
+    taps = kernel_taps(flat(f), flat(sigma2), flat(lengthscale), k)  # (K², N, H, W, C)
+    return jnp.moveaxis(taps, 0, -1).reshape(batch + (h, w, c, k, k))
+
+
+def kernel_taps(f, sigma2, lengthscale, k: int):
+    """Eq. 6 tap-major: ``k_t = sigma2 · exp(-D_t / (2 · lengthscale))``, one scan over taps.
+
+    The exponential is taken inside the scan, so the gradient accumulates ``∂sigma2`` and
+    ``∂lengthscale`` tap by tap in the loop's carry instead of reducing a ``(K², N, H, W, C)``
+    array over its leading axis (slow on CPU); the body is checkpointed, so the gradient
+    recomputes each tap's feature differences instead of saving ``K²·F`` numbers per pixel.
+
+    Args:
+      f: ``(N, H, W, F)``; sigma2, lengthscale: ``(N, H, W, C)``, one dtype.
+      k: odd kernel size K.
+
+    Returns:
+      ``(K², N, H, W, C)``, tap ``t = u·K + v``.
+    """
+    h, w = f.shape[1:3]
+    padded = pad_spatial(f, k // 2)
+    inv = 0.5 / lengthscale
+
+    def tap(_, t):
+        diff = f - tap_view(padded, t, k, h, w)
+        return None, sigma2 * jnp.exp(-jnp.sum(diff * diff, axis=-1, keepdims=True) * inv)
+
+    return jax.lax.scan(jax.checkpoint(tap, prevent_cse=False), None, jnp.arange(k * k), unroll=k)[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import jax.numpy as jnp
 
-from ._checks import check_kernel_size, is_concrete
+from ._checks import check_int, check_kernel_size, is_concrete
 from .patches import psi
 
 ORDER_KINDS = ("raster", "s_curve")
@@ -21,8 +21,7 @@ def make_order(height: int, width: int, kind: str = "raster"):
     """
     if kind not in ORDER_KINDS:
         raise ValueError(f"order kind must be one of {ORDER_KINDS}, got {kind!r}")
-    if height < 1 or width < 1:
-        raise ValueError(f"height and width must be >= 1, got ({height}, {width})")
+    height, width = check_int("height", height), check_int("width", width)
     order = np.arange(1, height * width + 1, dtype=np.int32).reshape(height, width)
     if kind == "s_curve":
         order[1::2] = order[1::2, ::-1]

@@ -7,9 +7,9 @@ from typing import NamedTuple
 import numpy as np
 import jax.numpy as jnp
 
-from ._checks import check_image, check_kernel, check_mask, check_weight
+from ._checks import check_image, check_kernel, check_mask, check_weight, is_concrete
 from .masks import channel_masks, lower_spatial_mask
-from .pac import pac
+from .pac import live_taps, pac
 
 
 class TriangularFactors(NamedTuple):
@@ -46,6 +46,22 @@ def triangular_factors(x_shape, weight, kernel, mask, channel_mask: str = "all_t
     return TriangularFactors(weight * upper_c, upper_k, weight * lower_c, lower_k)
 
 
+def factor_taps(mask, channel_mask: str = "all_taps"):
+    """The taps Upper- and Lower-PAC use somewhere, ``(upper, lower)``, for :func:`pac`'s ``taps``.
+
+    Over a raster or s-curve order each uses 15 of 25 (the rows above are all earlier, the rows
+    below all later), so skipping the others saves 40 % of the work. ``(None, None)`` (all taps)
+    when the mask is traced.
+    """
+    if not is_concrete(mask):
+        return None, None
+    upper = np.asarray(mask, bool)
+    lower = ~upper
+    if channel_mask == "center":
+        lower[..., lower.shape[-2] // 2, lower.shape[-1] // 2] = True
+    return live_taps(upper), live_taps(lower)
+
+
 def upper_pac(x, weight, kernel, mask, *, channel_mask: str = "all_taps"):
     """Upper-PAC, ``y = U x`` (Eq. 9).
 
@@ -64,7 +80,7 @@ def upper_pac(x, weight, kernel, mask, *, channel_mask: str = "all_taps"):
     """
     check_image(x)
     f = triangular_factors(jnp.shape(x), weight, kernel, mask, channel_mask)
-    return pac(x, f.upper_weight, f.upper_kernel)
+    return pac(x, f.upper_weight, f.upper_kernel, taps=factor_taps(mask, channel_mask)[0])
 
 
 def lower_pac(y, weight, kernel, mask, *, channel_mask: str = "all_taps"):
@@ -79,7 +95,7 @@ def lower_pac(y, weight, kernel, mask, *, channel_mask: str = "all_taps"):
     """
     check_image(y, "y")
     f = triangular_factors(jnp.shape(y), weight, kernel, mask, channel_mask)
-    return y + pac(y, f.lower_weight, f.lower_kernel)
+    return y + pac(y, f.lower_weight, f.lower_kernel, taps=factor_taps(mask, channel_mask)[1])
 
 
 def upper_diagonal(weight, kernel, spatial_shape=None):
@@ -129,7 +145,8 @@ def pac_forward(x, weight, kernel, mask, *, channel_mask: str = "all_taps"):
     """
     check_image(x)
     f = triangular_factors(jnp.shape(x), weight, kernel, mask, channel_mask)
-    y = pac(x, f.upper_weight, f.upper_kernel)
-    z = y + pac(y, f.lower_weight, f.lower_kernel)
+    upper_taps, lower_taps = factor_taps(mask, channel_mask)
+    y = pac(x, f.upper_weight, f.upper_kernel, taps=upper_taps)
+    z = y + pac(y, f.lower_weight, f.lower_kernel, taps=lower_taps)
     log_det = pac_log_det(weight, kernel, spatial_shape=jnp.shape(x)[-3:-1])
     return z, jnp.broadcast_to(log_det, jnp.shape(z)[:-3])
