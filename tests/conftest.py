@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
 os.environ.setdefault("PACVIZ_QUICK", "1")
+os.environ["PACVIZ_COMPILATION_CACHE"] = "0"  # no stale or shared on-disk programs in tests
 
 import jax  # noqa: E402
 import pytest  # noqa: E402

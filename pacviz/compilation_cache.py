@@ -1,0 +1,48 @@
+"""JAX's persistent compilation cache, on by default for pacviz's entry points.
+
+A training step compiles for minutes on a CPU; with the cache a second process with the same
+program (a resumed run, a new notebook kernel, ``pacviz train`` again) loads it from disk.
+
+Where: ``$PACVIZ_COMPILATION_CACHE`` if set (``0`` turns the cache off), else
+``$XDG_CACHE_HOME/pacviz/jax`` (``~/.cache/pacviz/jax``). A cache folder the user gave JAX
+(``jax_compilation_cache_dir``) is left as it is. Entries are keyed by the program, the XLA
+options and the jaxlib version, so an upgrade never loads a stale program; deleting the folder
+is always safe.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV = "PACVIZ_COMPILATION_CACHE"
+_OFF = ("0", "off", "false", "no", "")
+
+
+def cache_dir(environ=None) -> Path | None:
+    """The folder pacviz uses, or None when ``PACVIZ_COMPILATION_CACHE`` turns the cache off."""
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(ENV)
+    if chosen is not None:
+        return None if chosen.strip().lower() in _OFF else Path(chosen).expanduser()
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "pacviz" / "jax"
+
+
+def use_compilation_cache() -> Path | None:
+    """Point JAX's persistent cache at :func:`cache_dir` (idempotent); return the folder in use."""
+    import jax
+
+    current = jax.config.jax_compilation_cache_dir
+    folder = cache_dir()
+    if current and (folder is None or Path(current) != folder):
+        return Path(current)  # the user's own choice (or ours from before) stays
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: run without the cache rather than fail
+        return None
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    return folder
