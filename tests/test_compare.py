@@ -11,8 +11,8 @@ import pacviz as pv
 from pacviz.cli import main
 from pacviz.data.load import load_dataset
 from pacviz.models.config import MODEL_NAMES
-from pacviz.train.comparison import (EVAL_BATCH, compare, equal_param_overrides, eval_key, load_comparison,
-                                     table2_markdown, table2_rows)
+from pacviz.train.comparison import (EVAL_BATCH, compare, equal_param_overrides, eval_key, load_comparison)
+from pacviz.viz.table2_table import table2_markdown, table2_rows
 from pacviz.train.load import load_run
 from pacviz.train.samples import image_grid
 from pacviz.viz.figures.table2 import comparison_curves_figure, comparison_samples_figure
@@ -120,3 +120,22 @@ def test_bad_input_raises_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="not a pacviz comparison"):
         load_comparison(tmp_path)
     assert main(["compare", "--models", "realnvp,glow", "--model-preset", "tiny", "--out", str(tmp_path)]) == 2
+
+
+def test_options_are_declared_once_for_parser_function_and_command():
+    import dataclasses
+    import shlex
+
+    from pacviz.cli import build_parser
+    from pacviz.train.compare_options import CompareOptions, options_from_args
+
+    defaults = options_from_args(build_parser().parse_args(["compare"]))
+    assert defaults == CompareOptions()  # the parser's defaults are the function's
+    chosen = CompareOptions(models=("realnvp", "pac_raster"), model_preset="tiny", dataset="digits", steps=9,
+                            lr=3e-4, evals=3, out="somewhere", jobs=2)
+    argv = shlex.split(chosen.command())
+    assert argv[:2] == ["pacviz", "compare"]
+    assert options_from_args(build_parser().parse_args(argv[1:])) == chosen  # the recorded command reproduces it
+    assert {f.name for f in dataclasses.fields(CompareOptions)} - {"models"} <= set(compare.__doc__.replace("`", " ").split())
+    with pytest.raises(ValueError, match="unknown model name"):
+        options_from_args(build_parser().parse_args(["compare", "--models", "glow"]))

@@ -35,3 +35,18 @@ def test_pretrained_samples(pretrained):
 def test_unknown_pretrained_name():
     with pytest.raises(FileNotFoundError, match="available"):
         pv.load_pretrained("imagenet_giant")
+
+
+def test_pretrained_loads_from_its_record_not_from_the_presets(pretrained, monkeypatch):
+    import warnings
+
+    from pacviz.models import config as model_config_module
+
+    model, meta = pretrained
+    assert meta["model_config"]["blocks"] == model.config.blocks and "pacviz_version" in meta
+    assert pv.count_params(model) == meta["num_params"]
+    monkeypatch.setitem(model_config_module._PRESETS, "small", dict(model_config_module._PRESETS["small"], blocks=3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a record with model_config loads without the old-record warning
+        again, _ = pv.load_pretrained()
+    assert again.config == model.config and pv.count_params(again) == meta["num_params"]

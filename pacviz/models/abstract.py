@@ -24,12 +24,18 @@ def abstract_model(name: str, image_shape=(32, 32, 3), *, preset: str = "paper",
     """The model ``build_model(name, image_shape, preset=preset, ...)`` would give, with every
     variable a ``jax.ShapeDtypeStruct``: for counting parameters and reading the structure,
     not for running (load or build a real model for that)."""
+    return abstract(lambda rngs: build_model(name, image_shape, preset=preset, num_levels=num_levels, rngs=rngs,
+                                             **overrides))
+
+
+def abstract(make) -> nnx.Module:
+    """The module ``make(rngs)`` builds, traced with ``jax.eval_shape``: every variable a
+    ``jax.ShapeDtypeStruct`` (fill them, e.g. from saved weights, to run it)."""
     graph = {}
 
     def build():
         with nnx.var_defaults(ref=True):
-            model = build_model(name, image_shape, preset=preset, num_levels=num_levels, rngs=nnx.Rngs(0),
-                                **overrides)
+            model = make(nnx.Rngs(0))
         graph["def"], state = nnx.split(model)
         return jax.tree_util.tree_map(lambda ref: ref[...], state)  # refs cannot leave the trace
 
@@ -37,4 +43,4 @@ def abstract_model(name: str, image_shape=(32, 32, 3), *, preset: str = "paper",
     return nnx.merge(graph["def"], state)
 
 
-__all__ = ["abstract_model"]
+__all__ = ["abstract", "abstract_model"]

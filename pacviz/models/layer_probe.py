@@ -8,7 +8,8 @@
 A trained PAC layer applies a different filter at every pixel: ``k[h, w, o, u, v] · W[u, v, i, o]``
 (Eq. 4), with ``k`` from the conditioner (Eq. 6) and the masks of Eq. 8–9 (U) or corrected Eq. 10
 (L) folded in. The probe runs the model's forward pass once, under ``jit``, and records the
-arguments each PAC layer was called with, so any pixel's filter can be read off afterwards.
+arguments each PAC layer was called with (the layers sow them as ``nnx.Intermediate``), so any
+pixel's filter can be read off afterwards.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from ..flows.pac_linear import TriangularConv
 from ..ops.masks import channel_masks, lower_spatial_mask
 from ..ops.triangular import upper_pac
 from .pac_flow import PACFlow, evaluation_mode
@@ -146,43 +146,42 @@ def _check_factor(factor: str):
 
 
 @contextlib.contextmanager
-def _recording(calls: list):
-    """While inside, every PAC / emerging layer's forward call appends ``(layer, x, kernel, z)``.
-
-    The wrapper sits on the class, not on the model's layers: ``nnx.jit`` rebuilds the modules
-    inside the trace, so only the class is shared. It is put back on leaving, even on errors.
-    """
-    original = TriangularConv.conv_forward
-
-    def conv_forward(self, x, kernel):
-        z, log_det = original(self, x, kernel)
-        calls.append((self, x, kernel, z))
-        return z, log_det
-
-    TriangularConv.conv_forward = conv_forward
+def _recording(model: PACFlow):
+    """While inside, every PAC / emerging layer of ``model`` sows its forward pass's ``(x, kernel, z)``
+    (``TriangularConv.recording``: an attribute of these layer objects, switched back off on leaving)."""
+    layers = [layer for _, layer in model.jacobi_layers()]
+    for layer in layers:
+        layer.recording = True
     try:
         yield
     finally:
-        TriangularConv.conv_forward = original
+        for layer in layers:
+            layer.recording = False
 
 
 @nnx.jit
 def _recorded_forward(model: PACFlow, images, noise):
-    """``{index: (x, kernel, z)}`` of every PAC layer (index into ``model.jacobi_layers()``)."""
-    index = {id(layer): i for i, (_, layer) in enumerate(model.jacobi_layers())}
-    calls = []
-    with _recording(calls):
-        z0, _ = model.dequantization.forward_and_log_det(images, noise=noise)
-        model.flow_forward(z0)
+    """``nnx.Intermediate`` state: at each PAC layer's path, ``forward_io`` = ``((x, kernel, z),)``."""
+    z0, _ = model.dequantization.forward_and_log_det(images, noise=noise)
+    model.flow_forward(z0)
+    return nnx.pop(model, nnx.Intermediate)
+
+
+def _records(model: PACFlow, sown) -> dict:
+    """``{index into model.jacobi_layers(): (x, kernel, z)}`` from the sown state."""
+    index = {tuple(path): i for i, (path, _) in enumerate(model.jacobi_layers())}
     records = {}
-    for layer, x, kernel, z in calls:
-        key = f"{index[id(layer)]:04d}"  # zero-padded: the sorted keys keep module order
-        if key in records:
-            raise RuntimeError(f"PAC layer {key} ran twice in one forward pass; probe_pac_layers expects once")
+    for path, value in nnx.to_flat_state(sown):
+        calls = value.get_value() if hasattr(value, "get_value") else value
+        layer_path = tuple(path[:-1])
+        if len(calls) != 1:
+            raise RuntimeError(f"PAC layer {'/'.join(map(str, layer_path))} ran {len(calls)} times in one forward "
+                               "pass; probe_pac_layers expects once")
+        x, kernel, z = calls[0]
         if kernel is None:  # emerging convolution: k = 1
-            kernel = jnp.ones(x.shape + (layer.kernel_size,) * 2, x.dtype)
-        records[key] = (x, kernel, z)
-    return records
+            kernel = jnp.ones(x.shape + (model.jacobi_layers()[index[layer_path]][1].kernel_size,) * 2, x.dtype)
+        records[index[layer_path]] = (x, kernel, z)
+    return dict(sorted(records.items()))
 
 
 @partial(jax.jit, static_argnames="channel_mask")
@@ -245,11 +244,11 @@ def probe_pac_layers(model: PACFlow, images, *, noise=None, seed: int = 0, dtype
     elif tuple(np.shape(noise)) != shape:
         raise ValueError(f"noise must have shape {shape} (images' shape with {shape[-1]} padded channels), "
                          f"got {np.shape(noise)}")
-    with evaluation_mode(model):
-        records = _recorded_forward(model, jnp.asarray(images), jnp.asarray(noise))
+    with evaluation_mode(model), _recording(model):
+        records = _records(model, _recorded_forward(model, jnp.asarray(images), jnp.asarray(noise)))
     probes = []
     for key, (x, kernel, z) in records.items():
-        path, layer = layers[int(key)]
+        path, layer = layers[key]
         if path[0] == "dequantization" and not include_dequantization:
             continue
         h, w = x.shape[-3:-1]

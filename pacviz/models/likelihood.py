@@ -40,8 +40,12 @@ def bits_per_dim(model: PACFlow, images_uint8, *, rngs: nnx.Rngs, num_samples: i
     the dequantization noise — tighter (lower), and what evaluation should quote as such.
     """
     log_p = log_likelihood_estimate(model, images_uint8, rngs=rngs, num_samples=num_samples)
-    dims = math.prod(model.image_shape)
-    return -log_p / (dims * math.log(2.0))
+    return bits_per_dim_from_nats(log_p, model.image_shape)
+
+
+def bits_per_dim_from_nats(log_p, image_shape):
+    """``-log_p / (H·W·C · ln 2)``: a log-likelihood (or a bound on it) in nats per image → bits/dim."""
+    return -log_p / (math.prod(image_shape) * math.log(2.0))
 
 
 def estimate_name(num_samples: int) -> str:

@@ -23,6 +23,7 @@ from ..flows.pac_linear import TriangularConv
 from ..flows.squeeze import squeeze, unsqueeze
 from .build import count_params
 from .conditioner import Conditioner
+from .likelihood import bits_per_dim_from_nats
 from .pac_flow import PACFlow, evaluation_mode, standard_normal_log_prob
 
 _PART_NAMES = {"Coupling": "coupling", "InvertibleConv1x1": "1×1 conv", "ActNorm": "ActNorm"}
@@ -67,11 +68,11 @@ class ModelSummary:
     @property
     def bits_per_dim(self):
         """``(B,)``: ``−ELBO / (H·W·C · ln 2)``."""
-        return -self.elbo / (self.num_dims * math.log(2.0))
+        return bits_per_dim_from_nats(self.elbo, (self.num_dims,))
 
     def contributions(self, example: int = 0) -> dict:
         """Bits/dim per row and for the prior, ``−term / (H·W·C · ln 2)``: they add up to :attr:`bits_per_dim`."""
-        scale = -1.0 / (self.num_dims * math.log(2.0))
+        scale = bits_per_dim_from_nats(1.0, (self.num_dims,))
         out = {row.name: float(row.log_det[example]) * scale for row in self.rows}
         out["prior log N(z; 0, I)"] = float(self.log_prior[example]) * scale
         return out

@@ -11,45 +11,26 @@ final sample grids) records everything; :func:`load_comparison` reads it back.
 
 from __future__ import annotations
 
-import json
-import math
+import dataclasses
 import platform
-import shlex
 import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 from tqdm.auto import tqdm
 
 from ..data.load import load_dataset
 from ..models.build import count_params
-from ..models.config import MODEL_NAMES, PRESETS
+from ..models.config import MODEL_NAMES
+from ..models.evaluation import evaluate
 from ..models.likelihood import estimate_name
-from ..models.pac_flow import evaluation_mode
 from .config import train_config
-from .load import PRETRAINED_DIR
-from .step import eval_step
-from .trainer import train
+from .compare_options import EQUAL_PARAM_OVERRIDES, CompareOptions, equal_param_overrides  # noqa: F401
+from .comparison_results import FORMAT, load_comparison, previous_results, write_results
+from .trainer import EVAL_BATCH, sample_key, train
 
-FORMAT = "pacviz-comparison/1"
-RESULTS_NAME = "results.json"
-SAMPLES_NAME = "samples.npz"
-DEFAULT_DIR = PRETRAINED_DIR / "comparison_photos"
-
-# Mixture components that give the four models (nearly) equal parameter counts at each preset
-# (Sec. 5.1: "RealNVP and Emerging Conv. were given more mixture components"). Parameters grow by
-# the same amount per component for all four, so one count per model lands each on PAC's size.
-#   small (32×32×3): 335 193 / 339 333 / 339 095 / 339 095  (RealNVP 1.2 % below PAC)
-#   tiny  (32×32×3):  50 686 /  51 901 /  51 388 /  51 388  (RealNVP 1.4 % below);  paper: the paper's own 16 / 10 / 5 (within 2.3 %).
-EQUAL_PARAM_OVERRIDES = {
-    "paper": {m: {} for m in MODEL_NAMES},
-    "paper_imagenet64": {m: {} for m in MODEL_NAMES},
-    "small": {"realnvp": {"n_mixtures": 21}, "emerging": {"n_mixtures": 6}, "pac_raster": {}, "pac_s_curve": {}},
-    "tiny": {"realnvp": {"n_mixtures": 13}, "emerging": {"n_mixtures": 3}, "pac_raster": {}, "pac_s_curve": {}},
-}
 
 # Table 2 of the paper: test bits/dim after 600 000 steps at 4.6 M (5.2 M) parameters.
 PAPER_TABLE2 = {
@@ -70,66 +51,17 @@ class _KeepSamples:
             self.samples = np.asarray(samples)
 
 
-def _check_models(models) -> tuple[str, ...]:
-    models = (models,) if isinstance(models, str) else tuple(models)
-    unknown = [m for m in models if m not in MODEL_NAMES]
-    if unknown or not models:
-        raise ValueError(f"unknown model name(s) {unknown}; choose from {MODEL_NAMES}")
-    if len(set(models)) != len(models):
-        raise ValueError(f"models must not repeat, got {models}")
-    return models
-
-
-def equal_param_overrides(model: str, preset: str) -> dict:
-    """The ModelConfig overrides (mixture components) that give ``model`` PAC's size at ``preset``."""
-    _check_models(model)
-    if preset not in EQUAL_PARAM_OVERRIDES:
-        raise ValueError(f"unknown model preset {preset!r}; choose one of {PRESETS}")
-    return dict(EQUAL_PARAM_OVERRIDES[preset][model])
-
-
-EVAL_BATCH = 64
-
-
 def eval_key(seed: int):
-    """The key of the final test evaluation; the batch starting at image ``i`` uses ``fold_in(key, i)``."""
+    """The key of the final test evaluation (:func:`pacviz.models.evaluation.evaluate`'s ``key``)."""
     return jax.random.PRNGKey(seed + 1)
 
 
-def mean_test_bpd(model, images, key, batch_size: int = EVAL_BATCH) -> float:
-    """Mean variational-bound bits/dim of ``model`` over ``images (N, H, W, C)`` uint8.
-
-    Every batch has ``batch_size`` images (the last is padded by repeating images, whose values are
-    dropped), so one compiled evaluation serves any ``N``.
-    """
-    values = []
-    with evaluation_mode(model):
-        graphdef, state = nnx.split(model)
-        for i in range(0, len(images), batch_size):
-            chunk = np.asarray(images[i:i + batch_size])
-            n = len(chunk)
-            if n < batch_size:
-                chunk = np.concatenate([chunk, np.resize(chunk, (batch_size - n,) + chunk.shape[1:])])
-            out = np.asarray(eval_step(graphdef, state, jnp.asarray(chunk), jax.random.fold_in(key, i)))
-            values.append(out[:n])
-    return float(np.mean(np.concatenate(values)))
-
-
-def compare_command(models, *, model_preset, dataset, steps, batch_size, lr, final_lr, seed, eval_images,
-                    evals, workdir, out) -> str:
-    """The ``pacviz compare`` command line that reproduces a :func:`compare` call."""
-    parts = ["pacviz", "compare", "--models", ",".join(models), "--model-preset", model_preset,
-             "--dataset", dataset, "--steps", str(steps), "--batch-size", str(batch_size), "--lr", repr(lr),
-             "--final-lr", repr(final_lr), "--seed", str(seed), "--eval-images", str(eval_images),
-             "--evals", str(evals), "--workdir", str(workdir), "--out", str(out)]
-    return shlex.join(parts)
-
-
-def compare(models=MODEL_NAMES, *, model_preset: str = "small", dataset: str = "photos", steps: int = 120,
-            batch_size: int = 8, lr: float = 1e-3, final_lr: float = 1e-4, seed: int = 0,
-            eval_images: int = 128, evals: int = 4, num_samples: int = 16, workdir="runs/compare", out=None,
-            jobs: int = 1, progress: bool = True, command: str | None = None) -> dict:
+def compare(models=MODEL_NAMES, *, progress: bool = True, command: str | None = None, **options) -> dict:
     """Train each of ``models`` on the same budget at equal parameter counts; write and return the results.
+
+    ``options``: the fields of :class:`CompareOptions` (``model_preset``, ``dataset``, ``steps``,
+    ``batch_size``, ``lr``, ``final_lr``, ``seed``, ``eval_images``, ``evals``, ``num_samples``,
+    ``workdir``, ``out``, ``jobs``), with its defaults.
 
     Budget (identical for every model): ``steps`` AdaBelief steps of ``batch_size`` images, peak
     ``lr`` after a linear warm-up over the first fifth of the steps, cosine decay to ``final_lr``
@@ -138,62 +70,50 @@ def compare(models=MODEL_NAMES, *, model_preset: str = "small", dataset: str = "
 
     Test bits/dim: the variational bound (one dequantization sample, the paper's training-time
     estimate) — ``evals`` times during training on ``eval_images`` evenly spaced test images (the
-    curve), then once at the end on the whole test split (``test_bpd``, the table's number).
+    curve), then once at the end on the whole test split (``test_bpd``, the table's number), both
+    with :func:`pacviz.models.evaluation.evaluate`.
 
     ``out``: a folder; ``out/results.json`` is rewritten after every model, so an interrupted run
     keeps what finished (rerunning the same call skips models already recorded with the same
     budget, and resumes a model's training from its checkpoints in ``workdir/<model>``);
     ``out/samples.npz`` holds each model's final ``num_samples`` samples, ``(N, H, W, C)`` uint8.
 
-    ``jobs > 1`` trains up to that many models at once, each in a process of its own (``pacviz
-    compare --models NAME`` writing to ``out/parts/NAME``, log in ``out/parts/NAME.log``), then
-    merges them; on a shared machine this keeps the comparison within a time slot, and every model
-    still sees exactly the same budget (its wall time then includes the others' load).
+    ``jobs > 1`` trains up to that many models at once, each in a process of its own (this function
+    called for one model, writing to ``out/parts/NAME``, log in ``out/parts/NAME.log``), then merges
+    them; every model still sees exactly the same budget (its wall time includes the others' load).
 
     Returns the results dict (what :func:`load_comparison` returns for ``out``).
     """
-    models = _check_models(models)
-    if model_preset not in EQUAL_PARAM_OVERRIDES:
-        raise ValueError(f"unknown model preset {model_preset!r}; choose one of {PRESETS}")
-    if not isinstance(steps, int) or steps < 5:
-        raise ValueError(f"steps must be an int >= 5 (a fifth of them warm up the learning rate), got {steps!r}")
-    if not isinstance(evals, int) or not 1 <= evals <= steps:
-        raise ValueError(f"evals must be an int in 1..steps, got {evals!r}")
-    if not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be a positive int, got {jobs!r}")
-    test_set = load_dataset(dataset, split="test")
-    eval_images = min(eval_images, len(test_set))
-    workdir = Path(workdir)
-    out = Path(out) if out is not None else workdir / "comparison"
-    warmup = max(1, steps // 5)
-    budget = dict(model_preset=model_preset, dataset=dataset, steps=steps, batch_size=batch_size, lr=lr,
-                  warmup_steps=warmup, decay_steps=steps - warmup, final_lr=final_lr, init_batch_size=64,
-                  seed=seed, eval_every=max(1, steps // evals), eval_images=eval_images, sample_every=steps,
-                  num_samples=num_samples, checkpoint_every=max(1, steps // evals), log_every=max(1, steps // 50))
-    command = command or compare_command(models, model_preset=model_preset, dataset=dataset, steps=steps,
-                                         batch_size=batch_size, lr=lr, final_lr=final_lr, seed=seed,
-                                         eval_images=eval_images, evals=evals, workdir=workdir, out=out) \
-        + (f" --jobs {jobs}" if jobs > 1 else "")
+    opts = CompareOptions(models=models, **options)
+    test_set = load_dataset(opts.dataset, split="test")
+    opts = dataclasses.replace(opts, eval_images=min(opts.eval_images, len(test_set)))
+    workdir = Path(opts.workdir)
+    out = Path(opts.out) if opts.out is not None else workdir / "results"
+    steps, warmup = opts.steps, max(1, opts.steps // 5)
+    budget = dict(model_preset=opts.model_preset, dataset=opts.dataset, steps=steps, batch_size=opts.batch_size,
+                  lr=opts.lr, warmup_steps=warmup, decay_steps=steps - warmup, final_lr=opts.final_lr,
+                  init_batch_size=64, seed=opts.seed, eval_every=max(1, steps // opts.evals),
+                  eval_images=opts.eval_images, sample_every=steps, num_samples=opts.num_samples,
+                  checkpoint_every=max(1, steps // opts.evals), log_every=max(1, steps // 50))
+    command = command or dataclasses.replace(opts, workdir=str(workdir), out=str(out)).command()
     results = dict(format=FORMAT, command=command, budget=budget, estimate=estimate_name(1),
                    test_eval=dict(batch_size=EVAL_BATCH, key="PRNGKey(seed + 1), fold_in(key, i) for the batch at "
-                                  "image i; the last batch padded by repeating images"),
+                                  "image i (pacviz.models.evaluation.evaluate); the last batch padded by "
+                                  "repeating images"),
                    test_images=len(test_set), image_shape=list(test_set.image_shape),
                    num_levels=test_set.num_levels, backend=jax.default_backend(), device_count=jax.device_count(),
-                   machine=platform.machine(), models={}, order=list(models), complete=False, paper_table2=PAPER_TABLE2)
+                   machine=platform.machine(), models={}, order=list(opts.models), complete=False,
+                   paper_table2=PAPER_TABLE2)
     samples = {}
     began = time.perf_counter()
-    previous = _previous(out, budget)
-    todo = [m for m in models if m not in previous[0]]
-    if jobs > 1:
-        cli = ["--model-preset", model_preset, "--dataset", dataset, "--steps", str(steps), "--batch-size",
-               str(batch_size), "--lr", repr(lr), "--final-lr", repr(final_lr), "--seed", str(seed),
-               "--eval-images", str(eval_images), "--evals", str(evals), "--num-samples", str(num_samples),
-               "--workdir", str(workdir)]
-        _run_processes(todo, cli, out / "parts", jobs)
+    previous = previous_results(out, budget)
+    todo = [m for m in opts.models if m not in previous[0]]
+    if opts.jobs > 1 and len(todo) > 1:
+        _run_parallel(todo, dataclasses.replace(opts, jobs=1, workdir=str(workdir)), out / "parts", opts.jobs)
         for name in todo:
             part = load_comparison(out / "parts" / name)
             previous[0][name], previous[1][name] = part["models"][name], part["samples"][name]
-    for name in models:
+    for name in opts.models:
         if name in previous[0]:
             results["models"][name] = previous[0][name]
             samples[name] = previous[1][name]
@@ -201,38 +121,39 @@ def compare(models=MODEL_NAMES, *, model_preset: str = "small", dataset: str = "
                 tqdm.write(f"compare: {name} already recorded in {out} with this budget; skipped")
             continue
         results["models"][name], samples[name] = _run_one(name, budget, workdir / name, test_set, progress)
-        _write(out, results, samples)
-    results.update(complete=True, jobs=jobs, total_wall_time_s=time.perf_counter() - began)
-    _write(out, results, samples)
+        write_results(out, results, samples)
+    results.update(complete=True, jobs=opts.jobs, total_wall_time_s=time.perf_counter() - began)
+    write_results(out, results, samples)
     return load_comparison(out)
 
 
-def _run_processes(models, cli: list[str], parts: Path, jobs: int):
-    """Run ``pacviz compare --models NAME <cli> --out parts/NAME`` for each model, ``jobs`` at a time."""
-    import subprocess
-    import sys
+def _one_part(name: str, options: dict, out: Path):
+    """One model of a parallel comparison, in its own process: output to ``out/NAME.log``."""
+    import contextlib
+
+    with (out / f"{name}.log").open("w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        compare((name,), **dict(options, out=str(out / name)), progress=False)
+
+
+def _run_parallel(models, opts: CompareOptions, parts: Path, jobs: int):
+    """Run :func:`compare` for each model in a process of its own, ``jobs`` at a time (spawned: a
+    forked JAX runtime is not safe)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     parts.mkdir(parents=True, exist_ok=True)
-    pending, running = list(models), []
-    while pending or running:
-        while pending and len(running) < jobs:
-            name = pending.pop(0)
-            log = (parts / f"{name}.log").open("w")
-            command = [sys.executable, "-m", "pacviz.cli", "compare", "--models", name, *cli,
-                       "--out", str(parts / name), "--no-progress"]
-            running.append((name, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log))
-            tqdm.write(f"compare: started {name} (log: {parts / f'{name}.log'})")
-        time.sleep(2)
-        for entry in list(running):
-            name, process, log = entry
-            if process.poll() is None:
-                continue
-            log.close()
-            running.remove(entry)
-            if process.returncode != 0:
-                for _, other, _ in running:
-                    other.terminate()
-                raise RuntimeError(f"training {name} failed (exit {process.returncode}); see {parts / f'{name}.log'}")
+    options = {f.name: getattr(opts, f.name) for f in dataclasses.fields(opts) if f.name not in ("models", "out")}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_one_part, name, options, parts): name for name in models}
+        tqdm.write(f"compare: training {', '.join(models)}, {jobs} at a time (logs: {parts}/NAME.log)")
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                future.result()
+            except Exception as err:
+                for other in futures:
+                    other.cancel()
+                raise RuntimeError(f"training {name} failed ({err}); see {parts / f'{name}.log'}") from err
             tqdm.write(f"compare: {name} finished")
 
 
@@ -244,14 +165,14 @@ def _run_one(name, budget, workdir, test_set, progress):
     start = time.perf_counter()
     result = train(config, callbacks=[keep], progress=progress)
     trained = time.perf_counter()
-    bpd = mean_test_bpd(result.model, test_set.images, eval_key(config.seed))
+    test = evaluate(result.model, test_set.images, key=eval_key(config.seed), batch_size=EVAL_BATCH)
+    bpd = test.bits_per_dim
     done = time.perf_counter()
     curve = list(result.history)
     tests = [r["test_bpd"] for r in curve if r.get("test_bpd") is not None]
-    if keep.samples is None:  # resumed from a finished checkpoint: draw the final grid again
+    if keep.samples is None:  # resumed from a finished checkpoint: draw the trainer's final grid again
         keep.samples = np.asarray(result.model.sample(config.num_samples, temperature=config.temperature,
-                                                      rngs=nnx.Rngs(noise=jax.random.fold_in(
-                                                          jax.random.PRNGKey(config.seed), config.steps))))
+                                                      rngs=nnx.Rngs(noise=sample_key(config.seed, config.steps))))
     record = dict(num_params=count_params(result.model), overrides=overrides,
                   n_mixtures=result.model.config.n_mixtures,
                   test_bpd=bpd, curve_best_test_bpd=min(tests) if tests else None,
@@ -263,99 +184,3 @@ def _run_one(name, budget, workdir, test_set, progress):
     return record, np.asarray(keep.samples).astype(np.uint8)
 
 
-def _previous(out: Path, budget: dict):
-    """Models already recorded in ``out`` with exactly ``budget`` (to resume an interrupted run)."""
-    try:
-        old = load_comparison(out)
-    except (FileNotFoundError, ValueError):
-        return {}, {}
-    if old.get("budget") != budget:
-        return {}, {}
-    return ({m: r for m, r in old["models"].items() if m in old["samples"]},
-            {m: old["samples"][m] for m in old["models"] if m in old["samples"]})
-
-
-def _write(out: Path, results: dict, samples: dict):
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / (RESULTS_NAME + ".tmp")
-    tmp.write_text(json.dumps(_finite(results), indent=1))
-    np.savez_compressed(out / SAMPLES_NAME, **{m: s for m, s in samples.items()})
-    tmp.replace(out / RESULTS_NAME)
-
-
-def _finite(value):
-    """JSON has no NaN / inf: write them as null."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def load_comparison(path=None) -> dict:
-    """The results of :func:`compare`: a dict with ``models[name]`` (num_params, overrides, test_bpd,
-    curve, wall_time_s, config, ...), ``budget``, ``command``, ``paper_table2`` and ``samples[name]``
-    ``(N, H, W, C)`` uint8. ``path``: the output folder (or its results.json); default: the
-    comparison shipped with pacviz (``pacviz/pretrained/comparison_photos``)."""
-    path = Path(path) if path is not None else DEFAULT_DIR
-    folder = path.parent if path.suffix == ".json" else path
-    results_file = path if path.suffix == ".json" else path / RESULTS_NAME
-    if not results_file.exists():
-        raise FileNotFoundError(f"no comparison results at {results_file}; run `pacviz compare --out {folder}` "
-                                "(or pacviz.train.compare(out=...)) first")
-    try:
-        results = json.loads(results_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{results_file} is not valid JSON ({err}); the file is damaged — rerun pacviz compare") from err
-    missing = [k for k in ("format", "budget", "models", "command") if not isinstance(results, dict) or k not in results]
-    if missing or results.get("format") != FORMAT:
-        raise ValueError(f"{results_file} is not a pacviz comparison (format {FORMAT!r}); missing or wrong: "
-                         f"{missing or ['format']}")
-    for name, record in results["models"].items():
-        absent = [k for k in ("num_params", "overrides", "test_bpd", "curve", "wall_time_s", "config") if k not in record]
-        if name not in MODEL_NAMES or absent:
-            raise ValueError(f"{results_file}: the record of model {name!r} is damaged (missing {absent})")
-    samples_file = folder / SAMPLES_NAME
-    results["samples"] = {}
-    if samples_file.exists():
-        try:
-            with np.load(samples_file) as saved:
-                results["samples"] = {k: np.asarray(saved[k]) for k in saved.files}
-        except (OSError, ValueError) as err:
-            raise ValueError(f"{samples_file} is damaged ({err}); rerun pacviz compare") from err
-    return results
-
-
-MODEL_LABELS = {"realnvp": "RealNVP", "emerging": "Emerging Conv.", "pac_raster": "PAC raster",
-                "pac_s_curve": "PAC s-curve"}
-
-
-def table2_rows(results: dict) -> list[dict]:
-    """One row per model of ``results``: label, parameters, our test bits/dim, rank, steps, wall time
-    (min), and the paper's Table 2 numbers (CIFAR-10, ImageNet 32×32, ImageNet 64×64)."""
-    ranked = sorted(results["models"], key=lambda m: results["models"][m]["test_bpd"])
-    rows = []
-    for name in results.get("order", list(results["models"])):
-        if name not in results["models"]:
-            continue
-        record = results["models"][name]
-        rows.append(dict(model=name, label=MODEL_LABELS[name], num_params=record["num_params"],
-                         test_bpd=record["test_bpd"], rank=ranked.index(name) + 1,
-                         steps=record["config"]["steps"], wall_min=record["wall_time_s"] / 60,
-                         **{ds: PAPER_TABLE2[ds][name] for ds in PAPER_TABLE2}))
-    return rows
-
-
-def table2_markdown(results: dict) -> str:
-    """:func:`table2_rows` as a Markdown table (ours next to the paper's), for ``IPython.display.Markdown``."""
-    rows = table2_rows(results)
-    budget = results["budget"]
-    head = (f"| model | parameters | **ours**: {budget['dataset']}, {budget['steps']} steps (rank) | wall min | "
-            + " | ".join(f"paper: {ds}" for ds in PAPER_TABLE2) + " |")
-    lines = [head, "|" + "---|" * (4 + len(PAPER_TABLE2))]
-    for r in rows:
-        lines.append(f"| {r['label']} | {r['num_params']:,} | **{r['test_bpd']:.4f}** ({r['rank']}) | "
-                     f"{r['wall_min']:.1f} | " + " | ".join(f"{r[ds]:.4f}" for ds in PAPER_TABLE2) + " |")
-    return "\n".join(lines)

@@ -1,30 +1,12 @@
-"""Sample grids as PNG files."""
+"""Sample grids as PNG files, and drawing a saved run's samples (``pacviz sample``)."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
-
-def image_grid(images, num_levels: int = 256, columns: int | None = None, pad: int = 1):
-    """Tile ``images (N, H, W, C)`` (integers in ``0..num_levels-1``) into one uint8 image
-    ``(rows·(H+pad)-pad, columns·(W+pad)-pad, 3)``, rescaled to 0..255 and grey expanded to RGB."""
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"images must have shape (N, H, W, C), got {images.shape}")
-    n, h, w, c = images.shape
-    scaled = np.round(images.astype(np.float64) * 255.0 / (num_levels - 1)).astype(np.uint8)
-    if c == 1:
-        scaled = np.repeat(scaled, 3, axis=-1)
-    columns = columns or math.ceil(math.sqrt(n))
-    rows = math.ceil(n / columns)
-    grid = np.full((rows * (h + pad) - pad, columns * (w + pad) - pad, 3), 255, np.uint8)
-    for i in range(n):
-        r, q = divmod(i, columns)
-        grid[r * (h + pad):r * (h + pad) + h, q * (w + pad):q * (w + pad) + w] = scaled[i, ..., :3]
-    return grid
+from ..data.image_grid import image_grid
 
 
 def save_grid(path, images, num_levels: int = 256, scale: int = 4):
@@ -37,3 +19,25 @@ def save_grid(path, images, num_levels: int = 256, scale: int = 4):
     path.parent.mkdir(parents=True, exist_ok=True)
     matplotlib.image.imsave(path, grid)
     return path
+
+
+def sample_run(workdir, out, *, num: int = 64, which: str = "best", seed: int = 0, temperature: float = 1.0,
+               progress: bool = False):
+    """``pacviz sample``: ``num`` samples of checkpoint ``which`` of the run in ``workdir``, saved as a
+    grid to ``out``. Returns ``(path, stats)``: the PNG and the Jacobi inversion statistics per layer.
+
+    ``progress``: a bar over the two slow stages, loading (seconds) and sampling (the first call
+    compiles the inverse; then Jacobi iterations in every PAC / emerging layer).
+    """
+    from flax import nnx
+    from tqdm.auto import tqdm
+
+    from .load import load_run
+
+    with tqdm(total=2, desc="loading the run", unit="stage", disable=not progress, leave=False) as bar:
+        model, _ = load_run(workdir, which=which)
+        bar.update(1)
+        bar.set_description(f"sampling {num} images (compiling, then inverting)")
+        images = model.sample(num, rngs=nnx.Rngs(noise=seed), temperature=temperature)
+        bar.update(1)
+    return save_grid(out, images, model.num_levels), model.inverse_stats()
