@@ -46,17 +46,21 @@ def _read_batches(root: Path, names: tuple[str, ...]) -> dict[str, dict]:
             missing = [n for n in names if not (folder / n).is_file()]
             if missing:
                 raise missing_files_error("CIFAR-10", folder, missing, HOWTO)
-            return {n: _unpickle((folder / n).read_bytes()) for n in names}
+            return {n: _read_batch((folder / n).read_bytes(), folder / n) for n in names}
     tarball = root / CIFAR10_FILE
     if not tarball.is_file():
         expected = [CIFAR10_FILE, f"or {FOLDER}/ holding " + ", ".join(TRAIN_BATCHES + TEST_BATCHES)]
         raise missing_files_error("CIFAR-10", root, expected, HOWTO)
     found = {}
-    with tarfile.open(tarball, "r:gz") as tar:
-        for member in tar:  # one pass: seeking backwards in a .gz means decompressing again
-            name = Path(member.name).name
-            if name in names and member.isfile():
-                found[name] = _unpickle(tar.extractfile(member).read())
+    try:
+        with tarfile.open(tarball, "r:gz") as tar:
+            for member in tar:  # one pass: seeking backwards in a .gz means decompressing again
+                name = Path(member.name).name
+                if name in names and member.isfile():
+                    found[name] = _read_batch(tar.extractfile(member).read(), tarball / member.name)
+    except (tarfile.TarError, OSError, EOFError) as err:
+        raise ValueError(f"{tarball} is not a readable gzip tarball ({type(err).__name__}: {err}); download it again "
+                         f"(delete the file first). {HOWTO}") from None
     missing = [f"{FOLDER}/{n}" for n in names if n not in found]
     if missing:
         raise missing_files_error(f"CIFAR-10 (inside {CIFAR10_FILE})", root, missing, HOWTO)
@@ -79,6 +83,19 @@ class _BatchUnpickler(pickle.Unpickler):
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"CIFAR-10 batch refers to {module}.{name}, which is not allowed")
         return super().find_class(module, name)
+
+
+def _read_batch(raw: bytes, where: Path) -> dict:
+    """One batch dict, or a ValueError naming the file when it is not a CIFAR-10 batch."""
+    try:
+        batch = _unpickle(raw)
+    except Exception as err:  # pickle raises many kinds on garbage
+        raise ValueError(f"{where} is not a CIFAR-10 python batch ({type(err).__name__}: {str(err)[:120]}); "
+                         f"replace the dataset files. {HOWTO}") from None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise ValueError(f"{where} is not a CIFAR-10 python batch (no b'data' / b'labels'); replace the dataset "
+                         f"files. {HOWTO}")
+    return batch
 
 
 def _unpickle(raw: bytes) -> dict:

@@ -94,6 +94,14 @@ def _write_images(files: list[Path], size: int, path: Path) -> np.ndarray:
 
 def _rows_in(path: Path) -> int:
     """Number of images in a batch file, read from the .npy header inside the npz (cheap)."""
+    try:
+        return _rows_in_npz(path)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+        raise ValueError(f"{path} is not a downsampled-ImageNet .npz batch holding data.npy ({type(err).__name__}: "
+                         f"{err}); download it again") from None
+
+
+def _rows_in_npz(path: Path) -> int:
     with zipfile.ZipFile(path) as archive, archive.open("data.npy") as f:
         version = np.lib.format.read_magic(f)
         if version == (1, 0):

@@ -61,6 +61,8 @@ class ModelConfig:
             raise ValueError(f"order must be one of {ORDER_KINDS}, got {self.order!r}")
         if self.channel_mask not in CHANNEL_MASKS:
             raise ValueError(f"channel_mask must be one of {CHANNEL_MASKS}, got {self.channel_mask!r}")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be a rate in [0, 1), got {self.dropout!r}")
         if self.levels < 1 or self.kernel_size % 2 == 0:
             raise ValueError(f"levels must be >= 1 and kernel_size odd; got {self.levels}, {self.kernel_size}")
 

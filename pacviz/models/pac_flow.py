@@ -20,7 +20,9 @@ from ..flows.pac_linear import EmergingLinear, PACLinear, TriangularConv
 from ..flows.squeeze import squeeze, unsqueeze
 from ..flows.transformer import Transformer
 from .conditioner import Conditioner
+from ..ops._checks import check_int
 from .config import ModelConfig
+from .sample_report import check_temperature, sample_report, warn_about
 
 
 def standard_normal_log_prob(z):
@@ -41,8 +43,9 @@ def _linear_layer(config: ModelConfig):
 
 def check_image_shape(image_shape, levels: int):
     """Raise unless ``(H, W, C)`` fits a model with ``levels`` scales (H, W multiples of 2**levels)."""
-    if len(image_shape) != 3:
-        raise ValueError(f"image_shape must be (H, W, C), got {tuple(image_shape)}")
+    if len(image_shape) != 3 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                                        for n in image_shape):
+        raise ValueError(f"image_shape must be (H, W, C) of ints, got {tuple(image_shape)}")
     h, w, c = image_shape
     step = 2 ** levels
     if h % step or w % step or h < step or w < step or c < 1:
@@ -117,7 +120,12 @@ class PACFlow(nnx.Module):
     # -- likelihood ------------------------------------------------------------------------
     def check_images(self, images):
         """Raise a clear ``ValueError`` unless ``images`` are integer pixels ``(B, H, W, C)`` in ``0..L-1``."""
+        if not hasattr(images, "dtype"):
+            raise TypeError(f"images must be an array (numpy or jax) of integer pixels, got a {type(images).__name__}; "
+                            "pass np.asarray(images, np.uint8)")
         shape = tuple(np.shape(images))
+        if len(shape) == 4 and shape[0] == 0:
+            raise ValueError("images is an empty batch (0 images); pass at least one image")
         if len(shape) != 4 or shape[1:] != self.image_shape:
             raise ValueError(f"images must have shape (batch, {', '.join(map(str, self.image_shape))}); got {shape}")
         dtype = jnp.result_type(images)
@@ -147,19 +155,36 @@ class PACFlow(nnx.Module):
         with evaluation_mode(self):
             return _jit_encode(self, images, rngs, noise)
 
-    def decode(self, z):
-        """uint8 images ``(B, H, W, C)`` from latents ``z (B, *latent_shape)``, via the Jacobi inverse."""
+    def decode(self, z, *, report: bool = False):
+        """uint8 images ``(B, H, W, C)`` from latents ``z (B, *latent_shape)``, via the Jacobi inverse.
+
+        Images decoded from non-finite values (or a batch whose inverse did not converge) are counted
+        in one ``RuntimeWarning`` with advice; ``report=True`` returns ``(images, SampleReport)``
+        with the per-image flags (``report.ok``)."""
         if tuple(np.shape(z))[1:] != self.latent_shape:
             raise ValueError(f"z must have shape (batch, {', '.join(map(str, self.latent_shape))}); got {np.shape(z)}")
+        if not jnp.issubdtype(jnp.result_type(z), jnp.floating):
+            raise TypeError(f"z must be a floating-point array, got dtype {jnp.result_type(z)}")
+        images, flags = self._decode(z)
+        return (images, flags) if report else images
+
+    def _decode(self, z, temperature: float | None = None):
         with evaluation_mode(self):
             z0, _ = _jit_flow_inverse(self, z)
-        self.warn_if_not_converged()
-        return self.dequantization.decode(z0).astype(jnp.uint8)
+        flags = sample_report(z, z0, all(s["converged"] for s in self.inverse_stats()))
+        warn_about(flags, z, temperature, stacklevel=4)
+        return self.dequantization.decode(z0).astype(jnp.uint8), flags
 
-    def sample(self, num: int, *, rngs: nnx.Rngs, temperature: float = 1.0):
-        """``num`` uint8 images ``(num, H, W, C)``: ``z ~ N(0, temperature² I)``, then :meth:`decode`."""
+    def sample(self, num: int, *, rngs: nnx.Rngs, temperature: float = 1.0, report: bool = False):
+        """``num`` uint8 images ``(num, H, W, C)``: ``z ~ N(0, temperature² I)``, then :meth:`decode`
+        (``report=True``: ``(images, SampleReport)``)."""
+        num = check_int("num", num)
+        temperature = check_temperature(temperature)
+        if not isinstance(rngs, nnx.Rngs) or "noise" not in rngs:
+            raise ValueError("rngs must be an nnx.Rngs with a 'noise' stream, e.g. nnx.Rngs(noise=0)")
         z = temperature * jax.random.normal(rngs.noise(), (num,) + self.latent_shape)
-        return self.decode(z)
+        images, flags = self._decode(z, temperature)
+        return (images, flags) if report else images
 
     # -- inversion statistics ---------------------------------------------------------------
     def jacobi_layers(self):

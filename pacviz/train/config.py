@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from ..data.dataset import DATASETS
+from ..ops._checks import check_int
 from ..models.config import MODEL_NAMES, PRESETS as MODEL_PRESETS
+
+
+def _flag(name: str) -> str:
+    return f"{name} (--{name.replace('_', '-')})"
+
+
+def _check_number(name: str, value, allow_zero: bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{_flag(name)} must be a number, got {value!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{_flag(name)} must be finite and {'>= 0' if allow_zero else '> 0'}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -65,12 +78,15 @@ class TrainConfig:
         if self.dataset not in DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}; choose one of {DATASETS}")
         for name in ("steps", "batch_size", "init_batch_size", "eval_every", "eval_images", "sample_every",
-                     "checkpoint_every", "keep_checkpoints", "log_every", "max_nonfinite"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < (0 if name == "steps" else 1):
-                raise ValueError(f"{name} must be a {'non-negative' if name == 'steps' else 'positive'} int, got {value!r}")
-        if not (self.lr > 0 and self.final_lr >= 0 and self.clip_norm > 0):
-            raise ValueError("lr and clip_norm must be positive and final_lr non-negative")
+                     "num_samples", "checkpoint_every", "keep_checkpoints", "log_every", "max_nonfinite",
+                     "warmup_steps", "decay_steps", "seed"):
+            check_int(_flag(name), getattr(self, name), 0 if name in ("steps", "warmup_steps", "decay_steps", "seed") else 1)
+        if self.devices is not None:
+            check_int(_flag("devices"), self.devices, 1)
+        for name in ("lr", "final_lr", "clip_norm", "temperature"):
+            _check_number(name, getattr(self, name), allow_zero=name == "final_lr")
+        if not isinstance(self.model_options, dict):
+            raise TypeError(f"model_options must be a dict such as {{'blocks': 6}}, got {self.model_options!r}")
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)

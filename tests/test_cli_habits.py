@@ -1,0 +1,42 @@
+"""The command line's habits: one default workdir, outputs inside it, help without doubled defaults."""
+
+import re
+
+import pytest
+
+from pacviz.cli import DEFAULT_WORKDIR, _default_outputs, build_parser
+
+
+@pytest.mark.parametrize("command", ["train", "eval", "sample", "export"])
+def test_every_run_subcommand_defaults_to_the_same_workdir(command):
+    from pacviz.cli import train_options
+    from pacviz.train import train_config
+
+    args = build_parser().parse_args([command])
+    workdir = train_config(args.preset, **train_options(args)).workdir if command == "train" else args.workdir
+    assert workdir == DEFAULT_WORKDIR == "runs/default"
+
+
+def test_outputs_go_into_the_workdir_unless_out_is_given():
+    parser = build_parser()
+    for argv, expected in ((["sample", "--workdir", "W"], "W/samples.png"), (["export"], "runs/default/export"),
+                           (["sample", "--out", "x.png"], "x.png")):
+        args = parser.parse_args(argv)
+        _default_outputs(args)
+        assert args.out == expected
+
+
+def test_help_states_each_default_once(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: all)" in text and "default preset" not in text
+    assert len(re.findall(r"\(default: all\)", text)) == 1
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"pacviz {version('pacviz')}"
