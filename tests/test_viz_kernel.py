@@ -40,6 +40,8 @@ def test_kernel_figure_shows_each_pixels_kernel_and_filters(key):
         np.testing.assert_allclose(drawn_f, pvz.effective_filters(kernel[r, c], layer.weight), rtol=1e-5, atol=1e-7)
     # Neighbouring pixels on either side of an edge really differ.
     assert not np.allclose(kernel[3, 4], kernel[3, 5])
+    for ax in fig.axes[1:]:  # every kernel and filter picture has its colour bar (an inset)
+        assert len(ax.child_axes) == 1
 
 
 def test_kernel_figure_rejects_bad_input():

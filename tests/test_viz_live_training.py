@@ -15,7 +15,7 @@ def test_live_training_redraws_curves_and_samples():
     lines = {line.get_label(): line.get_ydata() for line in curves.get_lines()}
     np.testing.assert_allclose(lines["train (batch mean)"], [5.0, 4.8])
     np.testing.assert_allclose(lines["test (variational bound)"], [4.5])
-    assert grid.get_images()[0].get_array().max() == 255  # level 16 of 17 drawn white
+    assert grid.get_images()[0].get_array().max() == 1.0  # level 16 of 17 drawn white
 
 
 def test_curves_without_samples_have_one_axis():
@@ -34,8 +34,9 @@ def test_live_training_keeps_every_sample_grid_and_draws_them_in_order():
     assert [step for step, _ in live.sample_history] == [10, 20]
     fig = live.samples_figure(title="over training")
     assert [ax.get_title() for ax in fig.axes] == ["step 10", "step 20"]
-    np.testing.assert_array_equal(fig.axes[0].get_images()[0].get_array(), image_grid(first, 17))
-    np.testing.assert_array_equal(fig.axes[1].get_images()[0].get_array(), image_grid(second, 17))
+    # one display convention for every sample grid: the uint8 tiling shown as [0, 1] floats
+    np.testing.assert_array_equal(fig.axes[0].get_images()[0].get_array(), image_grid(first, 17) / 255.0)
+    np.testing.assert_array_equal(fig.axes[1].get_images()[0].get_array(), image_grid(second, 17) / 255.0)
 
 
 def test_samples_figure_before_any_samples_says_why():
@@ -56,3 +57,15 @@ def test_sample_grids_figure_titles_panels_and_rejects_nothing():
     assert fig.axes[0].get_images()[0].get_array().shape == (4, 9, 3)  # two 4×4 tiles and a 1-pixel gap
     with pytest.raises(ValueError, match="grids is empty"):
         sample_grids_figure({})
+
+
+def test_training_curves_explain_a_test_curve_below_train():
+    from pacviz.viz.figures.training_curves import training_curves_figure
+
+    def notes(history):
+        return [t.get_text() for t in training_curves_figure(history).axes[0].texts]
+
+    below = [{"step": 10, "train_bpd": 5.0}, {"step": 20, "train_bpd": 4.0, "test_bpd": 3.5}]
+    above = [{"step": 10, "train_bpd": 5.0}, {"step": 20, "train_bpd": 4.0, "test_bpd": 4.5}]
+    assert any("dropout" in t for t in notes(below))
+    assert notes(above) == []

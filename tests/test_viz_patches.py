@@ -87,3 +87,16 @@ def test_figure_to_png_is_a_png(x):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError):
         pvz.figure_to_png("not a figure")
+
+
+def test_patch_product_figure_labels_rows_columns_and_colours():
+    x = np.arange(4 * 4 * 2, dtype=float).reshape(4, 4, 2) / 32
+    weight = np.ones((3, 3, 2, 3))
+    fig = pvz.patch_product_figure(pv.psi(x, 3), weight)
+    psi_ax, w_ax, product_ax = fig.axes
+    assert "pixel" in psi_ax.get_ylabel() and "(i, u, v)" in psi_ax.get_xlabel()
+    assert [t.get_text() for t in psi_ax.get_xticklabels()] == ["i=0", "i=1"]
+    assert [t.get_text() for t in product_ax.get_xticklabels()] == ["0", "1", "2"]
+    assert product_ax.get_xlabel() == "output o"
+    for ax in (psi_ax, w_ax, product_ax):  # one colour bar each, drawn as an inset
+        assert len(ax.child_axes) == 1

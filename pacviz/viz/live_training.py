@@ -7,8 +7,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..train.samples import image_grid
+from ..data.image_grid import image_grid
 from .figures.sample_grids import sample_grids_figure
+from .figures.style import draw_image
 from .figures.training_curves import training_curves_figure
 from .render import figure_to_png
 
@@ -20,9 +21,7 @@ def live_training_figure(history, samples=None, num_levels: int = 256, title: st
     training_curves_figure(history, title=title, ax=ax)
     if samples is not None:
         ax_s = fig.add_subplot(1, 2, 2)
-        ax_s.imshow(image_grid(samples, num_levels), interpolation="nearest")
-        ax_s.set_axis_off()
-        ax_s.set_title("samples")
+        draw_image(ax_s, image_grid(samples, num_levels), "samples")
     fig.tight_layout()
     return fig
 

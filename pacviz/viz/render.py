@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 
-def figure_to_png(fig: Figure, dpi: float = 72) -> bytes:
+def figure_to_png(fig: Figure, dpi: float = 100) -> bytes:
     """Render ``fig`` with Agg and return the PNG file's bytes."""
     if not isinstance(fig, Figure):
         raise ValueError(f"expected a matplotlib Figure, got {type(fig).__name__}")

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..tiles import tile
-from .style import check_pixel, draw_box, draw_image, new_figure, plain_axes
+from .style import add_colorbar, check_pixel, draw_box, draw_image, new_figure, plain_axes
 
 PIXEL_COLORS = ("red", "deepskyblue", "gold", "lime")
 
@@ -61,7 +61,7 @@ def kernel_figure(image, kernel, weight, pixels: Sequence[tuple[int, int]]) -> F
     f_max = max(float(np.abs(f).max()) for f in filters) or 1.0
 
     n = len(pixels)
-    fig = new_figure(9.5, 2.6 * n + 0.4, top=1 - 0.45 / (2.6 * n + 0.4), hspace=0.25)
+    fig = new_figure(10.5, 2.6 * n + 0.4, top=1 - 0.45 / (2.6 * n + 0.4), hspace=0.25, wspace=0.3, right=0.93)
     grid = fig.add_gridspec(n, 3, width_ratios=[1.3, 1.0, 1.2])
     ax_img = fig.add_subplot(grid[:, 0])
     draw_image(ax_img, image, "image and patches")
@@ -69,11 +69,13 @@ def kernel_figure(image, kernel, weight, pixels: Sequence[tuple[int, int]]) -> F
         color = PIXEL_COLORS[i % len(PIXEL_COLORS)]
         draw_box(ax_img, r, q, k, color=color)
         ax_k = fig.add_subplot(grid[i, 1])
-        ax_k.imshow(tile(kernels[i][None]), cmap="viridis", vmin=0.0, vmax=k_max, interpolation="nearest")
+        im_k = ax_k.imshow(tile(kernels[i][None]), cmap="viridis", vmin=0.0, vmax=k_max, interpolation="nearest")
+        add_colorbar(ax_k, im_k, "k")
         plain_axes(ax_k, f"k at ({r}, {q}), o = 0..{kernels[i].shape[0] - 1}")
         ax_k.title.set_color(color)
         ax_f = fig.add_subplot(grid[i, 2])
-        ax_f.imshow(tile(filters[i]), cmap="RdBu_r", vmin=-f_max, vmax=f_max, interpolation="nearest")
+        im_f = ax_f.imshow(tile(filters[i]), cmap="RdBu_r", vmin=-f_max, vmax=f_max, interpolation="nearest")
+        add_colorbar(ax_f, im_f, "k · W")
         plain_axes(ax_f, "k ⊙ W: rows o, columns i")
         ax_f.title.set_color(color)
     fig.suptitle("Eq. 4: PAC(W, k, x)[h, w, o] = Σ_iuv Ψ(x)[h, w, i, u, v] · k[h, w, o, u, v] · W[u, v, i, o]",

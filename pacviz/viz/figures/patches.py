@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..tiles import tile
-from .style import check_pixel, draw_box, draw_image, new_figure, plain_axes
+from .style import add_colorbar, check_pixel, draw_box, draw_image, new_figure, plain_axes
 
 
 def _check_patches(x, patches):
@@ -83,6 +83,24 @@ def weight_matrix(weight) -> np.ndarray:
     return weight.transpose(2, 0, 1, 3).reshape(-1, weight.shape[-1])
 
 
+def _label_product_axes(axes, patches, cout: int):
+    """Rows of Ψ(x) and of the product are pixels (h, w) in raster order; columns (i, u, v) and o."""
+    h, w, c, k = np.shape(patches)[:4]
+    step = max(1, h // 8)  # at most ~8 row labels
+    for ax in (axes[0], axes[2]):
+        ax.set_yticks(np.arange(0, h * w, step * w), [f"h={r}" for r in range(0, h, step)], fontsize=7)
+    axes[0].set_ylabel("pixel (h, w): row h·W + w", fontsize=8)
+    if c == 1:  # one channel: the columns are the taps themselves
+        axes[0].set_xticks(np.arange(k * k), [f"{u},{v}" for u in range(k) for v in range(k)], fontsize=6)
+    else:
+        axes[0].set_xticks(np.arange(0, c * k * k, k * k) - 0.5, [f"i={i}" for i in range(c)], fontsize=7, ha="left")
+    axes[0].set_xlabel("column (i, u, v): input channel i, tap (u, v)", fontsize=8)
+    axes[1].set_yticks(np.arange(0, c * k * k, k * k) - 0.5, [f"i={i}" for i in range(c)], fontsize=7, va="top")
+    for ax in (axes[1], axes[2]):
+        ax.set_xticks(np.arange(cout), [str(o) for o in range(cout)], fontsize=7)
+        ax.set_xlabel("output o", fontsize=8)
+
+
 def patch_product_figure(patches, weight, row: int | None = None, col: int | None = None) -> Figure:
     """Convolution as a matrix product, ``(W ∗ x) = Ψ(x) · W`` (Eq. 3).
 
@@ -100,13 +118,15 @@ def patch_product_figure(patches, weight, row: int | None = None, col: int | Non
         raise ValueError(f"Ψ(x) has {pm.shape[1]} columns (C·K·K) but W has {wm.shape[0]} rows; "
                          "weight must be (K, K, C, Cout) with the K and C of the patches")
     product = pm @ wm
-    fig = new_figure(8.0, 4.0, top=0.86, wspace=0.1)
+    fig = new_figure(9.0, 4.4, top=0.86, bottom=0.14, left=0.09, right=0.95, wspace=0.45)
     grid = fig.add_gridspec(1, 3, width_ratios=[3.0, max(0.6, wm.shape[1] * 0.3), max(0.6, wm.shape[1] * 0.3)])
     axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
     for ax, mat, title in zip(axes, (pm, wm, product), ("Ψ(x)", "W", "Ψ(x)·W = W∗x")):
         vmax = float(np.max(np.abs(mat))) or 1.0
-        ax.imshow(mat, cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto", interpolation="nearest")
+        image = ax.imshow(mat, cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto", interpolation="nearest")
         plain_axes(ax, f"{title}  {mat.shape[0]}×{mat.shape[1]}")
+        add_colorbar(ax, image, width=0.08 if ax is not axes[0] else 0.025)
+    _label_product_axes(axes, patches, wm.shape[1])
     if row is not None and col is not None:
         h, w = np.shape(patches)[:2]
         check_pixel(row, col, h, w)

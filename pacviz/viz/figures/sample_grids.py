@@ -7,14 +7,14 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from ...train.samples import image_grid
-from .style import new_figure, plain_axes
+from ...data.image_grid import image_grid
+from .style import draw_image, new_figure
 
 
 def sample_grids_figure(grids: Mapping[str, np.ndarray], num_levels: int = 256, title: str | None = None,
                         columns: int | None = None) -> Figure:
     """One panel per entry: ``title → images (N, H, W, C)`` (integers in ``0..num_levels-1``),
-    each tiled with :func:`pacviz.train.image_grid` (``columns`` per row, default ≈ √N).
+    each tiled with :func:`pacviz.data.image_grid.image_grid` (``columns`` per row, default ≈ √N).
 
     Returns a Figure with one axes per entry, left to right, titled with its key.
     """
@@ -26,9 +26,7 @@ def sample_grids_figure(grids: Mapping[str, np.ndarray], num_levels: int = 256, 
     fig = new_figure(2.7 * n + 0.2, height, top=1 - (0.65 if title else 0.35) / height, bottom=0.02,
                      left=0.01, right=0.99, wspace=0.06)
     for i, (name, tile) in enumerate(tiles.items()):
-        ax = fig.add_subplot(1, n, i + 1)
-        ax.imshow(tile, interpolation="nearest")
-        plain_axes(ax, name)
+        draw_image(fig.add_subplot(1, n, i + 1), tile, name)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ...train.samples import image_grid
+from ...data.image_grid import image_grid
 from .style import draw_image, new_figure
 
 _LABELS = {"realnvp": "RealNVP", "emerging": "Emerging Conv.", "pac_raster": "PAC raster",

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..tiles import tile
-from .style import check_pixel, draw_box, draw_image, new_figure, plain_axes
+from .style import add_colorbar, check_pixel, draw_box, draw_image, new_figure, plain_axes
 
 MAX_TILE_COLUMNS = 8
 
@@ -89,7 +89,7 @@ def trained_filter_figure(photo, layer_input, kernel, taps, filters, row: int, c
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
 
-    fig = new_figure(10.0, 3.1, top=0.8, bottom=0.03, wspace=0.12)
+    fig = new_figure(10.5, 3.1, top=0.8, bottom=0.03, wspace=0.3, right=0.92)
     grid = fig.add_gridspec(1, 4, width_ratios=[1.0, 1.0, 0.8, 1.5])
     ax_photo, ax_in, ax_k, ax_f = (fig.add_subplot(grid[0, i]) for i in range(4))
     draw_image(ax_photo, photo, f"image ({k * stride}×{k * stride} window)")
@@ -101,11 +101,13 @@ def trained_filter_figure(photo, layer_input, kernel, taps, filters, row: int, c
     draw_image(ax_in, layer_input, f"input {source}, channel {channel}", cmap="gray")
     draw_box(ax_in, row, col, k, color="red")
     draw_box(ax_in, row, col, 1, color="yellow", linewidth=1)
-    ax_k.imshow(kernel, cmap="viridis", vmin=0.0, vmax=max(1.0, float(kernel.max())), interpolation="nearest")
+    im_k = ax_k.imshow(kernel, cmap="viridis", vmin=0.0, vmax=max(1.0, float(kernel.max())), interpolation="nearest")
+    add_colorbar(ax_k, im_k, "k", width=0.05)
     ax_k.imshow(_unused_overlay(taps), interpolation="nearest")
     plain_axes(ax_k, f"kernel k (grey: not read by {factor})")
     scale, peak = filter_colour_scale(filters)
-    ax_f.imshow(filter_tiles(filters), cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
+    im_f = ax_f.imshow(filter_tiles(filters), cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
+    add_colorbar(ax_f, im_f, "k · W")
     saturated = f", centre ±{peak:.2g}" if peak > scale else ""
     plain_axes(ax_f, f"k ⊙ W for inputs i = 0..{filters.shape[0] - 1} (±{scale:.2g}{saturated})")
     head = f"{title} · " if title else ""

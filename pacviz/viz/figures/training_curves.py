@@ -5,8 +5,21 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 
+def test_below_train(train, test) -> bool:
+    """Whether the last ``(step, test_bpd)`` lies below the train curve's value nearest that step."""
+    if not train or not test:
+        return False
+    step, value = test[-1]
+    nearest = min(train, key=lambda record: abs(record[0] - step))
+    return value < nearest[1]
+
+
 def training_curves_figure(history, title: str | None = None, ax=None):
     """Plot ``train_bpd`` and ``test_bpd`` of metric records (dicts with ``step``) against step.
+
+    When the last test value lies below the train curve at that step, a note under the legend
+    says why that is no error: the train loss is measured with dropout on (training mode), the
+    test bound with it off, and the test crops come from other parts of the photographs.
 
     Returns the Figure (a new one unless ``ax`` is given).
     """
@@ -24,5 +37,9 @@ def training_curves_figure(history, title: str | None = None, ax=None):
         ax.set_title(title)
     if train or test:
         ax.legend()
+    if test_below_train(train, test):
+        ax.text(0.98, 0.02, "test below train: train is measured with dropout on,\n"
+                "test with it off, on crops from other parts of the photos",
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="0.3")
     ax.grid(alpha=0.3)
     return fig
