@@ -2,9 +2,13 @@
 
     pacviz train                                  # a small PAC model on the embedded photos (minutes, CPU)
     pacviz train --preset paper --dataset cifar10 --data-root ~/data/cifar10   # Sec. 5.1 exactly
-    pacviz eval --workdir runs/default --num-samples 16
-    pacviz sample --workdir runs/default --num 64 --out samples.png
-    pacviz export --workdir runs/default --out my_weights     # params.npz + meta.json
+    pacviz eval --num-samples 16                  # --workdir defaults to runs/default everywhere
+    pacviz sample --num 64                        # -> runs/default/samples.png (or --out FILE)
+    pacviz export --out my_weights                # params.npz + meta.json (default: WORKDIR/export)
+    pacviz --version
+
+Exit codes: 0 done, 2 a user error (one line; `pacviz --debug ...` shows the traceback), 3 training
+diverged, 130 interrupted (Ctrl-C; the current step is checkpointed).
     pacviz compare --jobs 4 --out runs/compare/results        # Table 2 in miniature: 4 models, one budget
 """
 
@@ -13,10 +17,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
 
+from .compilation_cache import use_compilation_cache
 from .train.config import TRAIN_PRESETS, TrainConfig
 
 _HELP = {f.name: "" for f in dataclasses.fields(TrainConfig)}
@@ -31,7 +37,42 @@ _HELP.update(
     temperature="sampling temperature", checkpoint_every="checkpoint every N steps",
     keep_checkpoints="last N checkpoints kept (plus the best)", log_every="metrics line every N steps",
     max_nonfinite="stop after N consecutive non-finite losses", workdir="output folder (resumes if it holds a run)",
-    seed="random seed", devices="local devices for data parallelism (default: all)")
+    seed="random seed", devices="local devices for data parallelism")
+
+DEFAULT_WORKDIR = "runs/default"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pacviz")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _at_least(minimum: int):
+    """An argparse type: an int >= ``minimum`` (argparse names the flag in its error)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an int >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an int >= {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _positive_float(text):
+    """An argparse type: a finite float > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text}")
+    return value
 
 
 def _add_train_options(parser):
@@ -47,8 +88,9 @@ def _add_train_options(parser):
         if f.name == "devices":
             kind = int
         default = TRAIN_PRESETS["default"].get(f.name, f.default)
+        shown = "all" if f.name == "devices" and default is None else default
         parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None,
-                            help=f"{_HELP[f.name]} (default preset: {default})")
+                            help=f"{_HELP[f.name]} (default: {shown})" if shown is not None else _HELP[f.name])
     parser.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
                         help="architecture override, e.g. --model-option blocks=6 (repeatable)")
     parser.add_argument("--distributed", action="store_true",
@@ -63,7 +105,7 @@ def _model_options(pairs):
     options = {}
     for pair in pairs:
         if "=" not in pair:
-            raise SystemExit(f"--model-option takes KEY=VALUE, got {pair!r}")
+            raise ValueError(f"--model-option takes KEY=VALUE, got {pair!r}")
         key, value = pair.split("=", 1)
         try:
             options[key] = json.loads(value)
@@ -102,44 +144,29 @@ def cmd_train(args):
     fig.savefig(curves, dpi=100)
     bpd = result.test_bpd
     print(f"done in {wall / 60:.1f} min; test bits/dim (variational bound, {config.eval_images} images): "
-          f"{bpd:.4f}" if bpd is not None else f"done in {wall / 60:.1f} min")
+          f"{bpd:.4f}" if bpd is not None else f"done in {wall / 60:.1f} min; the final model (step {result.step}) "
+          "has no test evaluation")
     print(f"metrics: {Path(config.workdir) / 'metrics.jsonl'}  curves: {curves}  samples: "
           f"{Path(config.workdir) / 'samples'}  checkpoints: {Path(config.workdir) / 'checkpoints'}")
     return 0
 
 
 def cmd_eval(args):
-    import numpy as np
-    from flax import nnx
+    from .train.run_evaluation import evaluate_run
 
-    from .data.batching import evaluation_images
-    from .data.load import load_dataset
-    from .models.likelihood import bits_per_dim, estimate_name
-    from .train.load import load_run
-
-    model, meta = load_run(args.workdir, which=args.which)
+    result, meta = evaluate_run(args.workdir, which=args.which, images=args.images, num_samples=args.num_samples,
+                                batch_size=args.batch_size, seed=args.seed, data_root=args.data_root, progress=True)
     config = meta["config"]
-    test = load_dataset(config["dataset"], root=args.data_root or config.get("data_root"), split="test")
-    images = evaluation_images(test, min(args.images or len(test), len(test)))
-    rngs = nnx.Rngs(noise=args.seed)
-    values = [np.asarray(bits_per_dim(model, images[i:i + args.batch_size], rngs=rngs, num_samples=args.num_samples))
-              for i in range(0, len(images), args.batch_size)]
-    bpd = float(np.mean(np.concatenate(values)))
-    print(f"{config['model']} step {meta['step']} ({args.which}): test bits/dim = {bpd:.4f} "
-          f"[{estimate_name(args.num_samples)}, {len(images)} test images of {config['dataset']}]")
+    print(f"{config['model']} step {meta['step']} ({args.which}) on {config['dataset']}: test bits/dim = "
+          f"{result.bits_per_dim:.6f} [{result.estimate}, {result.num_images} test images]")
     return 0
 
 
 def cmd_sample(args):
-    from flax import nnx
+    from .train.samples import sample_run
 
-    from .train.load import load_run
-    from .train.samples import save_grid
-
-    model, meta = load_run(args.workdir, which=args.which)
-    images = model.sample(args.num, rngs=nnx.Rngs(noise=args.seed), temperature=args.temperature)
-    out = save_grid(args.out, images, model.num_levels)
-    stats = model.inverse_stats()
+    out, stats = sample_run(args.workdir, args.out, num=args.num, which=args.which, seed=args.seed or 0,
+                            temperature=args.temperature, progress=True)
     if stats:
         its = [s["iterations"] for s in stats]
         print(f"Jacobi iterations per PAC/emerging layer (L + U): min {min(its)}, mean {sum(its) / len(its):.1f}, "
@@ -149,19 +176,9 @@ def cmd_sample(args):
 
 
 def cmd_export(args):
-    import shutil
+    from .train.load import export_run
 
-    from .train.load import export_weights, load_run
-
-    model, meta = load_run(args.workdir, which=args.which)
-    meta = dict(meta, command=args.command_line or f"pacviz train --workdir {args.workdir} ...")
-    out = export_weights(model, meta, args.out)
-    for name in ("metrics.jsonl", "curves.png"):
-        if (Path(args.workdir) / name).exists():
-            shutil.copy(Path(args.workdir) / name, out / name)
-    samples = sorted((Path(args.workdir) / "samples").glob("step_*.png"))
-    if samples:
-        shutil.copy(samples[-1], out / "samples.png")
+    out, meta = export_run(args.workdir, args.out, which=args.which, command=args.command_line)
     print(f"exported step {meta['step']} of {args.workdir} ({args.which}) to {out}")
     return 0
 
@@ -169,77 +186,106 @@ def cmd_export(args):
 def cmd_compare(args):
     import jax
 
+    from .train.compare_options import options_from_args
     from .train.comparison import compare
 
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    print(f"pacviz compare: {', '.join(models)} ({args.model_preset}) on {args.dataset}, {args.steps} steps of "
-          f"batch {args.batch_size} each, on {jax.device_count()} {jax.default_backend()} device(s) -> {args.out}")
-    results = compare(models, model_preset=args.model_preset, dataset=args.dataset, steps=args.steps,
-                      batch_size=args.batch_size, lr=args.lr, final_lr=args.final_lr, seed=args.seed,
-                      eval_images=args.eval_images, evals=args.evals, workdir=args.workdir, out=args.out,
-                      num_samples=args.num_samples, jobs=args.jobs, progress=not args.no_progress)
-    print(f"test bits/dim ({results['estimate']}, all {results['test_images']} test images of {args.dataset}):")
+    opts = options_from_args(args)
+    print(f"pacviz compare: {', '.join(opts.models)} ({opts.model_preset}) on {opts.dataset}, {opts.steps} steps of "
+          f"batch {opts.batch_size} each, on {jax.device_count()} {jax.default_backend()} device(s)")
+    options = {k: v for k, v in vars(opts).items() if k != "models"}
+    results = compare(opts.models, progress=not args.no_progress, **options)
+    print(f"test bits/dim ({results['estimate']}, all {results['test_images']} test images of {opts.dataset}):")
     for name, record in results["models"].items():
         print(f"  {name:12s} {record['num_params']:>10,d} params  {record['test_bpd']:.4f}  "
               f"({record['wall_time_s'] / 60:.1f} min)")
-    print(f"wrote {Path(args.out) / 'results.json'} and samples.npz")
+    print(f"wrote results.json and samples.npz to {opts.out or Path(opts.workdir) / 'results'}")
     return 0
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="pacviz", description="PAC flows: train, evaluate and sample.")
+    parser.add_argument("--version", action="version", version=f"pacviz {_version()}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
+    parser.set_defaults(debug=False)
     p = sub.add_parser("train", help="train a model (resumes from --workdir)")
     _add_train_options(p)
     p.set_defaults(func=cmd_train)
     for name, func, helptext in (("eval", cmd_eval, "test bits/dim of a trained run"),
                                  ("sample", cmd_sample, "a grid of samples from a trained run")):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--workdir", required=True, help="the run's folder (as given to pacviz train)")
+        p.add_argument("--workdir", default=DEFAULT_WORKDIR,
+                       help=f"the run's folder, as given to pacviz train (default: {DEFAULT_WORKDIR})")
         p.add_argument("--which", default="best", choices=("best", "last"), help="which checkpoint")
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--seed", type=_at_least(0), default=None,
+                       help="noise seed (eval: default the run's own evaluation key, which reproduces the test_bpd "
+                            "in its metrics.jsonl; sample: default 0)")
         p.set_defaults(func=func)
         if name == "eval":
-            p.add_argument("--num-samples", type=int, default=1,
-                           help="dequantization samples: 1 = variational bound, S > 1 = importance-weighted")
-            p.add_argument("--images", type=int, default=None, help="test images (default: all)")
-            p.add_argument("--batch-size", type=int, default=64)
-            p.add_argument("--data-root", default=None)
+            p.add_argument("--num-samples", type=_at_least(1), default=1,
+                           help="dequantization samples per image: 1 = the variational bound; S > 1 = the "
+                                "importance-weighted bound (tighter), which costs S times the time of S = 1 (S "
+                                "passes over the images, one batch in memory at a time)")
+            p.add_argument("--images", type=_at_least(1), default=None,
+                           help="evenly spaced test images (default: all; the run's eval_images reproduces its "
+                                "test_bpd)")
+            p.add_argument("--batch-size", type=_at_least(1), default=64, help="images per batch (default: 64)")
+            p.add_argument("--data-root", default=None, help="folder holding the dataset's files (default: the "
+                                                                 "run's)")
         else:
-            p.add_argument("--num", type=int, default=64)
-            p.add_argument("--temperature", type=float, default=1.0)
-            p.add_argument("--out", default="samples.png")
+            p.add_argument("--num", type=_at_least(1), default=64, help="images in the grid (default: 64)")
+            p.add_argument("--temperature", type=_positive_float, default=1.0,
+                           help="standard deviation of the latents (default: 1)")
+            p.add_argument("--out", default=None, help="PNG to write (default: WORKDIR/samples.png)")
     p = sub.add_parser("export", help="write a run's weights (npz + json, no optimizer state) to a folder")
-    p.add_argument("--workdir", required=True)
-    p.add_argument("--which", default="best", choices=("best", "last"))
-    p.add_argument("--out", required=True, help="folder to write params.npz, meta.json, metrics and samples to")
+    p.add_argument("--workdir", default=DEFAULT_WORKDIR, help=f"the run's folder (default: {DEFAULT_WORKDIR})")
+    p.add_argument("--which", default="best", choices=("best", "last"), help="which checkpoint (default: best)")
+    p.add_argument("--out", default=None, help="folder to write params.npz, meta.json, metrics and samples to "
+                                               "(default: WORKDIR/export)")
     p.add_argument("--command-line", default=None, help="the training command, recorded in meta.json")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("compare", help="Table 2 in miniature: train the four models on one budget at equal size")
-    p.add_argument("--models", default="realnvp,emerging,pac_raster,pac_s_curve", help="comma-separated model names")
-    p.add_argument("--model-preset", default="small", help="architecture size: small, tiny, paper, paper_imagenet64")
-    p.add_argument("--dataset", default="photos")
-    p.add_argument("--steps", type=int, default=120, help="gradient steps per model")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (warm-up: first fifth of the steps)")
-    p.add_argument("--final-lr", type=float, default=1e-4, help="lr at the end of the cosine decay")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--eval-images", type=int, default=128, help="test images per evaluation during training")
-    p.add_argument("--evals", type=int, default=4, help="evaluations during training (the test curve)")
-    p.add_argument("--workdir", default="runs/compare", help="the runs' folders (workdir/<model>; resumable)")
-    p.add_argument("--out", default="runs/compare/results", help="folder for results.json and samples.npz")
-    p.add_argument("--num-samples", type=int, default=16, help="samples drawn from each model at the end")
-    p.add_argument("--jobs", type=int, default=1, help="models trained at once, each in its own process")
+    from .train.compare_options import add_compare_arguments
+
+    add_compare_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_compare)
+    for p in sub.choices.values():  # `pacviz train --debug` works as well as `pacviz --debug train`
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of an error")
     return parser
 
 
+def _default_outputs(args):
+    """Outputs go into the workdir unless ``--out`` says otherwise; a folder output that is a file is
+    refused before any work."""
+    if args.command in ("sample", "export") and args.out is None:  # compare resolves its own (WORKDIR/results)
+        args.out = str(Path(args.workdir) / ("samples.png" if args.command == "sample" else "export"))
+    if args.command in ("export", "compare") and Path(args.out).is_file():
+        raise FileExistsError(f"--out {args.out} is a file; give a folder path")
+
+
 def main(argv=None) -> int:
+    """Run ``pacviz ARGS``. Exit codes: 0 done, 2 a user error (one line on stderr; ``--debug`` shows
+    the traceback), 3 training diverged, 130 interrupted (Ctrl-C)."""
     args = build_parser().parse_args(argv)
+    use_compilation_cache()
+    from .train.lock import WorkdirBusy
+    from .train.trainer import TrainingDiverged
+
     try:
+        _default_outputs(args)
         return args.func(args)
-    except (ValueError, FileNotFoundError) as err:
+    except TrainingDiverged as err:
+        if args.debug:
+            raise
+        print(f"pacviz {args.command}: {err}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt as err:
+        print(f"pacviz {args.command}: {err or 'interrupted'}", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, OSError, WorkdirBusy) as err:
+        if args.debug:
+            raise
         print(f"pacviz {args.command}: error: {err}", file=sys.stderr)
         return 2
 

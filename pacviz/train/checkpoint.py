@@ -1,18 +1,23 @@
 """Checkpoints with orbax-checkpoint: the last N and the best (lowest test bits/dim).
 
 Each checkpoint holds the model's parameters, the optimizer state and a JSON record (step,
-configuration, test bits/dim). Randomness needs no saving: every step's keys derive from
+training configuration, test bits/dim, and the model's full configuration and pacviz version, which
+loading builds from). Randomness needs no saving: every step's keys derive from
 (seed, step).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import orbax.checkpoint as ocp
 from flax import nnx
 
+from ..models.record import model_record
 from .initialization import mark_initialized
+from .optimizer import flatten_per_leaf_state, per_leaf_template
 
 
 class CheckpointError(ValueError):
@@ -33,6 +38,16 @@ def _payload(model, optimizer):
     return params, opt
 
 
+def _finite(tree) -> bool:
+    import jax
+
+    return all(np.all(np.isfinite(np.asarray(x))) for x in jax.tree.leaves(tree)
+               if np.issubdtype(np.asarray(x).dtype, np.inexact))
+
+
+_UNREAD = object()
+
+
 class Checkpoints:
     """``WORKDIR/checkpoints/last`` (the last ``keep``) and ``WORKDIR/checkpoints/best`` (one)."""
 
@@ -40,20 +55,59 @@ class Checkpoints:
         self.directory = Path(directory)
         self.last = _manager(self.directory / "last", keep, best=False)
         self.best = _manager(self.directory / "best", 1, best=True)
+        self._best_score = _UNREAD
 
     def latest_step(self) -> int | None:
         return self.last.latest_step()
 
-    def save(self, step: int, model, optimizer, meta: dict, test_bpd: float | None = None):
-        """Save after ``step`` steps; also as the best when ``test_bpd`` beats the best so far."""
+    def best_score(self) -> float | None:
+        """The test bits/dim of the ``best`` checkpoint, or None if there is none (read once)."""
+        if self._best_score is _UNREAD:
+            step = self.best.latest_step()
+            self._best_score = None if step is None else read_meta(self.directory / "best", step).get("test_bpd")
+        return self._best_score
+
+    def save(self, step: int, model, optimizer, meta: dict, test_bpd: float | None = None) -> bool:
+        """Save after ``step`` steps; also as the best when ``test_bpd`` beats the best so far.
+
+        Nothing is written for a model with a non-finite parameter or a non-finite ``test_bpd``
+        (returns False): a checkpoint always holds a model that was good when saved."""
         params, opt = _payload(model, optimizer)
+        if not _finite(params) or (test_bpd is not None and not math.isfinite(test_bpd)):
+            return False
         args = ocp.args.Composite(params=ocp.args.StandardSave(params), opt=ocp.args.StandardSave(opt),
-                                  meta=ocp.args.JsonSave(dict(meta, step=step, test_bpd=test_bpd)))
+                                  meta=ocp.args.JsonSave(dict(meta, step=step, test_bpd=test_bpd, **model_record(model))))
         self.last.save(step, args=args, force=True)
-        if test_bpd is not None:
+        best = self.best_score() if test_bpd is not None else None
+        if test_bpd is not None and (best is None or not test_bpd >= best):
             self.best.save(step, args=args, metrics=dict(test_bpd=float(test_bpd)), force=True)
+            self._best_score = float(test_bpd)
         self.last.wait_until_finished()
         self.best.wait_until_finished()
+        return True
+
+    def restore_intact(self, model, optimizer=None) -> tuple[dict | None, list[str]]:
+        """Restore the newest ``last`` checkpoint that reads back (None if there is none) and return
+        ``(record, skipped)``: damaged newer ones are moved aside to ``<step>.damaged`` (nothing is
+        deleted) and each is described in ``skipped``. If none restores, the newest one's error is
+        raised (a checkpoint of another model fails the same way for every step)."""
+        skipped, first_error = [], None
+        for step in sorted(self.last.all_steps(), reverse=True):
+            try:
+                record = self.restore(model, optimizer, step=step)
+            except CheckpointError as err:
+                first_error = first_error or err
+                skipped.append((step, err))
+                continue
+            for bad, err in skipped:
+                aside = self.directory / "last" / f"{bad}.damaged"
+                (self.directory / "last" / str(bad)).rename(aside)
+            self.last.reload()
+            return record, [f"step {bad} (moved to {self.directory / 'last' / f'{bad}.damaged'}): {err}"
+                            for bad, err in skipped]
+        if first_error is not None:
+            raise first_error
+        return None, []
 
     def restore(self, model, optimizer=None, step: int | None = None, which: str = "last") -> dict:
         """Load ``step`` (latest by default) of ``which`` ("last" or "best") into ``model`` (and
@@ -88,6 +142,18 @@ def _check_shapes(expected, restored, where):
                               "options it was made with; nothing was deleted.")
 
 
+def _restore_per_leaf_optimizer(manager, step, model, items, flat_template):
+    """A checkpoint written when the optimizer state was kept per parameter: restore it in that
+    layout and flatten it (None if it is not one)."""
+    items = dict(items, opt=ocp.args.StandardRestore(per_leaf_template(model)))
+    try:
+        restored = manager.restore(step, args=ocp.args.Composite(**items))
+        return dict(params=restored["params"], meta=restored["meta"],
+                    opt=flatten_per_leaf_state(restored["opt"], flat_template))
+    except Exception:
+        return None
+
+
 def restore_into(manager: ocp.CheckpointManager, model, optimizer=None, step: int | None = None) -> dict:
     """Restore a checkpoint of ``manager`` into ``model`` (and ``optimizer``)."""
     step = manager.latest_step() if step is None else step
@@ -101,7 +167,9 @@ def restore_into(manager: ocp.CheckpointManager, model, optimizer=None, step: in
     try:
         restored = manager.restore(step, args=ocp.args.Composite(**items))
     except Exception as err:
-        raise CheckpointError(
+        restored = None if optimizer is None else _restore_per_leaf_optimizer(manager, step, model, items, opt)
+        if restored is None:
+            raise CheckpointError(
             f"cannot restore the checkpoint at {where}: it is damaged or was written for a different model "
             f"or preset ({type(err).__name__}: {str(err)[:300]}). Use a new --workdir, or the options the "
             "checkpoint was made with; nothing was deleted.") from err
