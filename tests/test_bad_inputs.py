@@ -75,6 +75,8 @@ MODEL = [
     ("sample temperature str", lambda m: m.sample(2, rngs=nnx.Rngs(noise=0), temperature="1"), TypeError,
      "temperature"),
     ("sample Rngs without noise", lambda m: m.sample(2, rngs=nnx.Rngs(params=0)), ValueError, "noise"),
+    ("bits_per_dim Rngs without noise", lambda m: pv.bits_per_dim(m, np.zeros((1, 8, 8, 1), np.uint8),
+                                                               rngs=nnx.Rngs(params=0)), ValueError, "noise"),
     ("decode z shape", lambda m: m.decode(jnp.zeros((2, 3))), ValueError, r"\bz\b"),
     ("decode int z", lambda m: m.decode(_z(m, jnp.int32)), TypeError, r"\bz\b"),
     ("bits_per_dim list", lambda m: pv.bits_per_dim(m, [[1]], rngs=nnx.Rngs(noise=0)), TypeError, "images"),

@@ -38,6 +38,15 @@ def _standard_normal_log_prob(e):
     return jnp.sum(-0.5 * (e * e + math.log(2.0 * math.pi)), axis=(-3, -2, -1))
 
 
+def noise_key(rngs):
+    """A key from the ``noise`` stream of ``rngs`` (or its ``default`` stream), with a clear error."""
+    if rngs is None:
+        raise ValueError("pass rngs= (to draw the noise) or noise=")
+    if not isinstance(rngs, nnx.Rngs) or not ("noise" in rngs or "default" in rngs):
+        raise ValueError(f"rngs must be an nnx.Rngs with a 'noise' stream, e.g. nnx.Rngs(noise=0); got {rngs!r}")
+    return rngs.noise()
+
+
 class FusedDequantizationPadding(nnx.Module):
     """Maps integer images ``x (..., H, W, C)`` to ``z (..., H, W, P)`` with a variational ELBO term.
 
@@ -106,9 +115,7 @@ class FusedDequantizationPadding(nnx.Module):
             raise ValueError(f"x must have shape (..., H, W, {self.channels}), got {x.shape}")
         shape = x.shape[:-1] + (self.padded_channels,)
         if noise is None:
-            if rngs is None:
-                raise ValueError("pass rngs= (to draw the noise) or noise=")
-            noise = jax.random.normal(rngs.noise(), shape, dtype)
+            noise = jax.random.normal(noise_key(rngs), shape, dtype)
         elif noise.shape != shape:
             raise ValueError(f"noise must have shape {shape}, got {noise.shape}")
         x = x.astype(noise.dtype)

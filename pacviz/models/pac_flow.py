@@ -12,9 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from ..flows.act_norm import ActNorm
 from ..flows.chain import Chain
 from ..flows.elementwise_scale import ElementwiseScale
-from ..flows.fused_dequantization_padding import FusedDequantizationPadding
+from ..flows.fused_dequantization_padding import FusedDequantizationPadding, noise_key
 from ..flows.main_flow_layer import MainFlowLayer
 from ..flows.pac_linear import EmergingLinear, PACLinear, TriangularConv
 from ..flows.squeeze import squeeze, unsqueeze
@@ -170,8 +171,8 @@ class PACFlow(nnx.Module):
 
     def _decode(self, z, temperature: float | None = None):
         with evaluation_mode(self):
-            z0, _ = _jit_flow_inverse(self, z)
-        flags = sample_report(z, z0, all(s["converged"] for s in self.inverse_stats()))
+            z0, residual = _jit_inverse_and_residual(self, _round_trip_model(self), z)
+        flags = sample_report(z, z0, residual, all(s["converged"] for s in self.inverse_stats()))
         warn_about(flags, z, temperature, stacklevel=4)
         return self.dequantization.decode(z0).astype(jnp.uint8), flags
 
@@ -180,9 +181,7 @@ class PACFlow(nnx.Module):
         (``report=True``: ``(images, SampleReport)``)."""
         num = check_int("num", num)
         temperature = check_temperature(temperature)
-        if not isinstance(rngs, nnx.Rngs) or "noise" not in rngs:
-            raise ValueError("rngs must be an nnx.Rngs with a 'noise' stream, e.g. nnx.Rngs(noise=0)")
-        z = temperature * jax.random.normal(rngs.noise(), (num,) + self.latent_shape)
+        z = temperature * jax.random.normal(noise_key(rngs), (num,) + self.latent_shape)
         images, flags = self._decode(z, temperature)
         return (images, flags) if report else images
 
@@ -209,6 +208,28 @@ class PACFlow(nnx.Module):
 @nnx.jit
 def _jit_flow_inverse(model, z):
     return model.flow_inverse(z)
+
+
+@nnx.jit
+def _jit_inverse_and_residual(model, forward_model, z):
+    # Per image: how far the forward pass of the computed z0 lands from z (Jacobi's own statistics
+    # are per layer and batch; this round trip tells which images were not inverted).
+    z0, _ = model.flow_inverse(z)
+    z_back, _ = forward_model.flow_forward(z0)
+    return z0, jnp.max(jnp.abs(z_back - z), axis=(-3, -2, -1))
+
+
+def _round_trip_model(model):
+    """``model`` for the round trip's forward pass. An ActNorm whose data-dependent init has not run
+    is the identity in the inverse; its forward pass would initialise it from z0 (changing the
+    model), so a clone marked initialised stands in for it."""
+    if all(m.initialized for _, m in nnx.iter_modules(model) if isinstance(m, ActNorm)):
+        return model
+    clone = nnx.clone(model)
+    for _, m in nnx.iter_modules(clone):
+        if isinstance(m, ActNorm):
+            m.initialized = True
+    return clone
 
 
 @nnx.jit
