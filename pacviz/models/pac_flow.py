@@ -206,11 +206,6 @@ class PACFlow(nnx.Module):
 
 
 @nnx.jit
-def _jit_flow_inverse(model, z):
-    return model.flow_inverse(z)
-
-
-@nnx.jit
 def _jit_inverse_and_residual(model, forward_model, z):
     # Per image: how far the forward pass of the computed z0 lands from z (Jacobi's own statistics
     # are per layer and batch; this round trip tells which images were not inverted).
