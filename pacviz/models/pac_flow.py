@@ -4,7 +4,6 @@ scales, a unit Gaussian prior. One class serves all four models; they differ in 
 from __future__ import annotations
 
 import math
-import warnings
 from functools import partial
 
 import jax
@@ -195,14 +194,6 @@ class PACFlow(nnx.Module):
         return [dict(layer="/".join(map(str, path)), iterations=int(m.last_iterations[...]),
                      converged=bool(m.last_converged[...]), deltas=np.asarray(m.last_deltas[...]))
                 for path, m in self.jacobi_layers() if path[0] == "scales"]
-
-    def warn_if_not_converged(self):
-        """Warn, naming the layers, when a Jacobi inverse stopped before converging."""
-        bad = [s["layer"] for s in self.inverse_stats() if not s["converged"]]
-        if bad:
-            warnings.warn(f"weighted Jacobi did not converge in {len(bad)} layer(s) ({', '.join(bad[:4])}"
-                          f"{', ...' if len(bad) > 4 else ''}); raise jacobi_max_iters or check the model",
-                          RuntimeWarning, stacklevel=3)
 
 
 @nnx.jit
