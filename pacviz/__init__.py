@@ -5,7 +5,9 @@
     z, log_det = pv.pac_forward(x, weight, k, pv.autoregressive_mask(pv.make_order(H, W), 5))
 """
 
-from . import _quiet
+__version__ = "0.1.0"
+
+from . import _quiet  # noqa: E402
 
 _quiet.quiet()  # before JAX loads: no XLA/absl log lines on a normal run
 
@@ -21,22 +23,10 @@ from .models.abstract import abstract_model
 from .models.summary import flow_summary, layer_summary
 from .models.inversion_curves import InversionCurves, inversion_curves, invert_probe
 from .models.layer_probe import PACLayerProbe, probe_pac_layers
-
-__version__ = "0.1.0"
-
-
-
-def __getattr__(name):
-    # Training pulls in orbax and tqdm: imported on first use, so `import pacviz` stays light.
-    # `pv.train` is the pacviz.train package, which is callable: pv.train(**options) trains.
-    import importlib
-
-    if name == "train":
-        return importlib.import_module("pacviz.train")
-    if name == "load_pretrained":
-        return importlib.import_module("pacviz.train").load_pretrained
-    raise AttributeError(f"module 'pacviz' has no attribute {name!r}")
-
+# `pv.train` is a function, the training recipe, carrying the names of the package pacviz.train
+# (`pv.train.TrainConfig`). Importing the package here, before binding the name, keeps it so: a
+# later `import pacviz.train.<module>` finds the package loaded and leaves `pacviz.train` alone.
+from .train import load_pretrained, train
 
 __all__ = list(_ops_all) + ["abstract_model", "flow_summary", "layer_summary", "MODEL_NAMES", "Evaluation", "bits_per_dim", "evaluate", "build_model", "count_params", "load_pretrained", "train",
                             "InversionCurves", "PACLayerProbe", "inversion_curves", "invert_probe", "probe_pac_layers",

@@ -87,7 +87,7 @@ def _add_train_options(parser):
             kind = str
         if f.name == "devices":
             kind = int
-        default = TRAIN_PRESETS["default"].get(f.name, f.default)
+        default = DEFAULT_WORKDIR if f.name == "workdir" else TRAIN_PRESETS["default"].get(f.name, f.default)
         shown = "all" if f.name == "devices" and default is None else default
         parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None,
                             help=f"{_HELP[f.name]} (default: {shown})" if shown is not None else _HELP[f.name])
@@ -123,17 +123,24 @@ def train_options(args) -> dict:
     return options
 
 
+def cli_train_config(args):
+    """The TrainConfig ``pacviz train`` runs: the preset with the given options on top, and
+    ``--workdir`` defaulting to runs/default whatever the preset or model (as for every subcommand)."""
+    from .train.config import train_config
+
+    return train_config(args.preset, **{"workdir": DEFAULT_WORKDIR, **train_options(args)})
+
+
 def cmd_train(args):
     import jax
 
-    from .train.config import train_config
     from .train.trainer import train
     from .viz.figures.training_curves import training_curves_figure
 
     if args.distributed:  # None lets JAX detect Slurm / Open MPI / TPU pod settings
         jax.distributed.initialize(coordinator_address=args.coordinator, num_processes=args.num_processes,
                                    process_id=args.process_id)
-    config = train_config(args.preset, **train_options(args))
+    config = cli_train_config(args)
     print(f"pacviz train: {config.model} ({config.model_preset}) on {config.dataset}, {config.steps} steps of "
           f"batch {config.batch_size}, on {jax.device_count()} {jax.default_backend()} device(s) -> {config.workdir}")
     start = time.perf_counter()
@@ -190,14 +197,22 @@ def cmd_compare(args):
     from .train.comparison import compare
 
     opts = options_from_args(args)
-    print(f"pacviz compare: {', '.join(opts.models)} ({opts.model_preset}) on {opts.dataset}, {opts.steps} steps of "
-          f"batch {opts.batch_size} each, on {jax.device_count()} {jax.default_backend()} device(s)")
+    print(f"pacviz compare: {', '.join(opts.models)} ({opts.model_preset}) on {opts.dataset}, seeds 0..{opts.seeds - 1}, "
+          f"up to {opts.steps} steps of batch {opts.batch_size} each, on {jax.device_count()} "
+          f"{jax.default_backend()} device(s)")
     options = {k: v for k, v in vars(opts).items() if k != "models"}
     results = compare(opts.models, progress=not args.no_progress, **options)
-    print(f"test bits/dim ({results['estimate']}, all {results['test_images']} test images of {opts.dataset}):")
+    print(f"stopping rule: {results['stopping_rule']}")
+    print(f"test bits/dim ({results['estimate']}, all {results['test_images']} test images of {opts.dataset}), "
+          "mean ± sd over seeds:")
     for name, record in results["models"].items():
-        print(f"  {name:12s} {record['num_params']:>10,d} params  {record['test_bpd']:.4f}  "
+        sd = f" ± {record['sd']:.4f}" if record["sd"] is not None else ""
+        print(f"  {name:12s} {record['num_params']:>10,d} params  {record['mean']:.4f}{sd}  seeds "
+              f"{', '.join(f'{v:.4f}' for v in record['seeds'])}  steps {record['steps']}  "
               f"({record['wall_time_s'] / 60:.1f} min)")
+    for pair in results["paired"]:
+        print(f"  {pair['a']} − {pair['b']}: {pair['mean']:+.4f} bits/dim, {pair['level']:.0%} bootstrap interval "
+              f"[{pair['low']:+.4f}, {pair['high']:+.4f}] ({pair['seeds']} seeds × {pair['images']} images)")
     print(f"wrote results.json and samples.npz to {opts.out or Path(opts.workdir) / 'results'}")
     return 0
 

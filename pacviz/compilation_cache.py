@@ -7,7 +7,8 @@ Where: ``$PACVIZ_COMPILATION_CACHE`` if set (``0`` turns the cache off), else
 ``$XDG_CACHE_HOME/pacviz/jax`` (``~/.cache/pacviz/jax``). A cache folder the user gave JAX
 (``jax_compilation_cache_dir``) is left as it is. Entries are keyed by the program, the XLA
 options and the jaxlib version, so an upgrade never loads a stale program; deleting the folder
-is always safe.
+is always safe. Programs that compile in under a second are not stored unless
+``$JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS`` says otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 from pathlib import Path
 
 ENV = "PACVIZ_COMPILATION_CACHE"
+MIN_SECONDS_ENV = "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"  # JAX's own; a value set there is kept
 _OFF = ("0", "off", "false", "no", "")
 
 
@@ -44,5 +46,6 @@ def use_compilation_cache() -> Path | None:
     except OSError:  # a read-only home: run without the cache rather than fail
         return None
     jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    if MIN_SECONDS_ENV not in os.environ:  # small programs recompile faster than they load
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     return folder

@@ -7,14 +7,16 @@ import pytest
 from pacviz.cli import DEFAULT_WORKDIR, _default_outputs, build_parser
 
 
-@pytest.mark.parametrize("command", ["train", "eval", "sample", "export"])
-def test_every_run_subcommand_defaults_to_the_same_workdir(command):
-    from pacviz.cli import train_options
-    from pacviz.train import train_config
+@pytest.mark.parametrize("argv", [["train"], ["train", "--preset", "tiny"], ["train", "--preset", "quick",
+                                  "--model", "realnvp"], ["eval"], ["sample"], ["export"]])
+def test_every_run_subcommand_defaults_to_the_same_workdir(argv):
+    from pacviz.cli import cli_train_config
 
-    args = build_parser().parse_args([command])
-    workdir = train_config(args.preset, **train_options(args)).workdir if command == "train" else args.workdir
+    args = build_parser().parse_args(argv)
+    workdir = cli_train_config(args).workdir if argv[0] == "train" else args.workdir
     assert workdir == DEFAULT_WORKDIR == "runs/default"
+    if argv[0] == "train":
+        assert cli_train_config(build_parser().parse_args(argv + ["--workdir", "W"])).workdir == "W"
 
 
 def test_outputs_go_into_the_workdir_unless_out_is_given():

@@ -1,11 +1,14 @@
-"""The datasets shipped inside pacviz: shapes, levels, and a train/test split with no shared pixel."""
+"""The datasets shipped inside pacviz: shapes, levels, and train/test splits with no shared source."""
 
 import importlib.util
+from importlib import resources
 
 import numpy as np
 import pytest
 
-from pacviz.data import load_dataset, load_photo_crops
+from pacviz.data import load_dataset, load_photo_crops, photo_credits
+from pacviz.data.assets import read_asset
+from pacviz.data.make_photos import MAX_CROPS, TEST_PHOTOS
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
@@ -13,41 +16,62 @@ def test_photos_are_cifar_shaped_uint8_with_256_levels(split):
     ds = load_dataset("photos", split=split)
     assert ds.images.dtype == np.uint8 and ds.image_shape == (32, 32, 3)
     assert ds.num_levels == 256 and ds.name == "photos" and ds.split == split
-    assert len(ds) > (4000 if split == "train" else 500)
+    assert len(ds) > (2000 if split == "train" else 500)
     assert ds.images.min() == 0 and ds.images.max() == 255  # real photos use the full range
+    assert ds.sources.shape == (len(ds),) and len(ds.source_names) == 10
 
 
-def test_photos_train_holds_each_crop_and_its_mirror_image():
-    crops, _ = load_photo_crops("train")
-    images = load_dataset("photos").images
-    np.testing.assert_array_equal(images[: len(crops)], crops)
-    np.testing.assert_array_equal(images[len(crops) :], crops[:, :, ::-1])
+def test_photos_train_holds_each_crop_and_its_mirror_image_with_its_source():
+    crops, boxes = load_photo_crops("train")
+    ds = load_dataset("photos")
+    np.testing.assert_array_equal(ds.images[: len(crops)], crops)
+    np.testing.assert_array_equal(ds.images[len(crops) :], crops[:, :, ::-1])
+    np.testing.assert_array_equal(ds.sources, np.tile(boxes[:, 0], 2))
 
 
-def test_photos_test_crops_share_no_source_pixel_with_train_crops():
-    (_, train), (_, test) = load_photo_crops("train"), load_photo_crops("test")
-    split_column = 480
-    for boxes, inside in ((train, lambda left, right: right <= split_column),
-                          (test, lambda left, right: left >= split_column)):
-        photo, top, left, side = boxes.astype(int).T
-        assert set(photo) == {0, 1} and set(side) == {32, 64, 128}
-        assert inside(left, left + side).all()
-        assert (top >= 0).all() and (top + side <= 427).all() and (left + side <= 640).all()
+def test_no_test_photo_contributes_a_train_crop():
+    train, test = load_dataset("photos"), load_dataset("photos", split="test")
+    train_photos, test_photos = set(train.sources.tolist()), set(test.sources.tolist())
+    assert not train_photos & test_photos and len(test_photos) >= 2
+    assert train_photos | test_photos == set(range(len(train.source_names)))  # every photo used
+    assert {train.source_names[i] for i in test_photos} == set(TEST_PHOTOS)
+    assert np.array_equal(test.sources, load_photo_crops("test")[1][:, 0])
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_photo_boxes_lie_inside_their_photo_and_no_photo_dominates(split):
+    _, boxes = load_photo_crops(split)
+    shapes = read_asset("photos.npz")["shapes"].astype(int)
+    photo, top, left, side = boxes.astype(int).T
+    assert set(side) == {32, 64, 128} and (top >= 0).all() and (left >= 0).all()
+    assert (top + side <= shapes[photo, 0]).all() and (left + side <= shapes[photo, 1]).all()
+    assert np.bincount(photo).max() <= sum(MAX_CROPS)
+
+
+def test_every_photo_is_credited_with_its_licence_in_the_readme():
+    readme = (resources.files("pacviz.data") / "assets" / "README.md").read_text()
+    records = photo_credits()
+    assert [r["name"] for r in records] == list(load_dataset("photos").source_names)
+    for record in records:
+        assert record["credit"] and record["licence"]
+        assert f"`{record['name']}`" in readme and record["licence"] in readme, record
+    assert {r["name"] for r in records if r["split"] == "test"} == set(TEST_PHOTOS)
 
 
 def test_photo_crops_are_what_their_boxes_say():
     """Rebuilds every crop from the source photographs, so the boxes above are trustworthy."""
-    if importlib.util.find_spec("sklearn") is None:  # find, not import: importing takes a second
-        pytest.skip("needs scikit-learn's sample photographs")
-    pytest.importorskip("PIL")
-    from pacviz.data.make_photos import SOURCES, downscale, read_photo
+    for package in ("sklearn", "skimage", "matplotlib", "PIL"):
+        if importlib.util.find_spec(package) is None:  # find, not import: importing is slow
+            pytest.skip(f"needs the photographs shipped in {package}")
+    from pacviz.data.make_photos import PHOTOS, downscale, read_photo
 
-    photos = [read_photo(name) for name in SOURCES]
-    small = {(p, f): downscale(photo, f) for p, photo in enumerate(photos) for f in (1, 2, 4)}
+    small = {}
     for split in ("train", "test"):
         crops, boxes = load_photo_crops(split)
         for crop, (photo, top, left, side) in zip(crops, boxes.astype(int), strict=True):
             factor = side // 32
+            if (photo, factor) not in small:
+                small[photo, factor] = downscale(read_photo(PHOTOS[photo]), factor)
             row, col = top // factor, left // factor
             expected = small[photo, factor][row : row + 32, col : col + 32]
             # tolerance: another libjpeg may decode a pixel a level or two apart

@@ -35,3 +35,8 @@ def test_dataset_checks_its_arrays():
         Dataset("toy", "train", images.astype(np.float32))
     with pytest.raises(ValueError, match="3 images"):
         Dataset("toy", "train", images, labels=np.zeros(2))
+    assert ds.sources is None and ds.source_names == ()
+    with pytest.raises(ValueError, match="2 sources for 3 images"):
+        Dataset("toy", "train", images, sources=np.zeros(2, int), source_names=("a",))
+    with pytest.raises(ValueError, match=r"index source_names \(0..1\), got values 0..2"):
+        Dataset("toy", "train", images, sources=np.array([0, 1, 2]), source_names=("a", "b"))

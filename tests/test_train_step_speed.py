@@ -110,7 +110,8 @@ def test_checkpoint_with_per_parameter_optimizer_state_is_converted_on_restore(t
 
 def test_finished_run_says_so_and_does_not_step_again(tmp_path, capsys, monkeypatch):
     common = dict(workdir=str(tmp_path / "run"), preset="tiny", steps=2, eval_every=2, sample_every=2,
-                  checkpoint_every=2, log_every=1, progress=False, eval_images=8, num_samples=1)
+                  checkpoint_every=2, log_every=1, progress=False, eval_images=16, num_samples=2)
+    # (evaluation and sample sizes as the other tiny runs of the suite: their programs come from the cache)
     first = train(**common)
     assert [r["step"] for r in first.history] == [1, 2]
     assert all(math.isfinite(r["train_bpd"]) and r["steps_per_sec"] > 0 for r in first.history)

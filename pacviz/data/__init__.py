@@ -19,7 +19,7 @@ from .imagenet import load_imagenet
 from .layout import nhwc_to_planes, planes_to_nhwc
 from .load import load_dataset
 from .paths import default_root
-from .photos import load_photo_crops, load_photos
+from .photos import load_photo_crops, load_photos, photo_credits
 
 __all__ = [
     "DATASETS",
@@ -38,6 +38,7 @@ __all__ = [
     "load_photo_crops",
     "load_photos",
     "nhwc_to_planes",
+    "photo_credits",
     "planes_to_nhwc",
     "verify_checksum",
 ]

@@ -26,6 +26,9 @@ class Dataset:
     num_levels: how many values a pixel can take (256 for photos, 17 for the 8×8 digits),
         the discretisation that bits/dim must use.
     labels: int (N,), 0-based class ids, or None where the data has none.
+    sources: int (N,), which source each image was cut from, an index into `source_names`
+        (for "photos": the photograph), or None where the data does not say.
+    source_names: the names `sources` indexes, () where there are none.
     """
 
     name: str
@@ -33,6 +36,8 @@ class Dataset:
     images: np.ndarray
     num_levels: int = 256
     labels: np.ndarray | None = None
+    sources: np.ndarray | None = None
+    source_names: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.images.ndim != 4 or self.images.dtype != np.uint8:
@@ -45,6 +50,17 @@ class Dataset:
         if self.labels is not None and len(self.labels) != len(self.images):
             raise ValueError(
                 f"{self.name}: {len(self.labels)} labels for {len(self.images)} images"
+            )
+        if self.sources is not None:
+            self._check_sources()
+
+    def _check_sources(self):
+        if len(self.sources) != len(self.images):
+            raise ValueError(f"{self.name}: {len(self.sources)} sources for {len(self.images)} images")
+        if len(self.sources) and not 0 <= self.sources.min() <= self.sources.max() < len(self.source_names):
+            raise ValueError(
+                f"{self.name}: sources must index source_names (0..{len(self.source_names) - 1}), "
+                f"got values {self.sources.min()}..{self.sources.max()}"
             )
 
     @property

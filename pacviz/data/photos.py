@@ -1,14 +1,16 @@
-"""The embedded "photos" dataset: CIFAR-shaped 32×32 RGB crops of two real photographs.
+"""The embedded "photos" dataset: CIFAR-shaped 32×32 RGB crops of ten real photographs.
 
-Made by `make_photos.py` from scikit-learn's sample images china.jpg (by danielbuechele)
-and flower.jpg (by vultilion), both from Flickr under CC BY 2.0
-(https://creativecommons.org/licenses/by/2.0/); the crops and downscaled copies are
-adaptations of them, shipped under the same licence (see assets/README.md).
+Made by `make_photos.py` from photographs that ship inside scikit-learn (china, flower; CC BY
+2.0), scikit-image (astronaut, rocket, hubble_deep_field, immunohistochemistry, retina,
+chelsea, coffee; public domain or CC0) and matplotlib (grace_hopper; public domain); the
+crops and downscaled copies are shipped under the photographs' licences (assets/README.md,
+`photo_credits()`).
 
-Train: 2416 crops of the left 3/4 of each photo at full size and downscaled 2× and 4×, plus
-their mirror images (4832). Test: 662 crops of the right 1/4, never mirrored. Train and test
-share no source pixel. A natural-image stand-in for CIFAR-10 that needs no download; being
-two photographs, it is far less varied, so its bits/dim are not comparable with CIFAR-10's.
+Crops at full size and downscaled 2× and 4×, at most 225 per photograph. Train: 1409 crops of
+seven photographs plus their mirror images (2818). Test: 643 crops of three whole photographs
+(chelsea, coffee, grace_hopper) that no training crop comes from. `Dataset.sources` says which
+photograph each image was cut from. Far less varied than CIFAR-10 (ten scenes, some of them
+microscope or telescope images), so its bits/dim are not comparable with CIFAR-10's.
 """
 
 from __future__ import annotations
@@ -23,14 +25,33 @@ FILENAME = "photos.npz"
 
 def load_photo_crops(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """The stored crops of `split`, without mirror images: uint8 (n, 32, 32, 3), and their
-    boxes int16 (n, 4) = (photo index, top, left, side) in source-photo pixels."""
-    arrays = read_asset(FILENAME)
+    boxes int16 (n, 4) = (photo index into `photo_credits()`, top, left, side) in source-photo pixels."""
+    return crops_and_boxes(read_asset(FILENAME), split)
+
+
+def crops_and_boxes(arrays: dict[str, np.ndarray], split: str) -> tuple[np.ndarray, np.ndarray]:
+    """`split`'s crops and boxes out of the arrays of photos.npz."""
     return arrays[check_split(split)], arrays[f"{split}_boxes"]
 
 
+def photo_credits() -> list[dict[str, str]]:
+    """One record per source photograph, in photo-index order: name, split ("train"/"test"),
+    credit and licence."""
+    arrays = read_asset(FILENAME)
+    test = set(arrays["test_boxes"][:, 0].tolist())
+    return [dict(name=str(name), split="test" if index in test else "train", credit=str(credit),
+                 licence=str(licence))
+            for index, (name, credit, licence)
+            in enumerate(zip(arrays["sources"], arrays["credits"], arrays["licences"], strict=True))]
+
+
 def load_photos(split: str = "train") -> Dataset:
-    """The "photos" dataset: images uint8 (N, 32, 32, 3), 256 levels."""
-    crops, _ = load_photo_crops(split)
+    """The "photos" dataset: images uint8 (N, 32, 32, 3), 256 levels; `sources` int (N,)
+    indexes `source_names`, the photograph each image was cut from."""
+    arrays = read_asset(FILENAME)
+    crops, boxes = crops_and_boxes(arrays, split)
+    sources = boxes[:, 0].astype(int)
     if split == "train":  # mirror images double the training set at no storage cost
-        crops = np.concatenate([crops, crops[:, :, ::-1]])
-    return Dataset("photos", split, crops, num_levels=256)
+        crops, sources = np.concatenate([crops, crops[:, :, ::-1]]), np.tile(sources, 2)
+    names = tuple(str(name) for name in arrays["sources"])
+    return Dataset("photos", split, crops, num_levels=256, sources=sources, source_names=names)

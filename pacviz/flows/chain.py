@@ -22,12 +22,17 @@ class Chain(Bijector):
     def __init__(self, layers: Sequence[Bijector]):
         self.layers = nnx.List(list(layers))
 
-    def forward_and_log_det(self, x, **ctx):
-        log_det = zero_log_det(x)
+    def forward_parts(self, x, **ctx):
+        """``(z, [log-det of each layer])``, the layers in order: what :meth:`forward_and_log_det` sums."""
+        log_dets = []
         for layer in self.layers:
             x, ld = layer.forward_and_log_det(x, **ctx)
-            log_det = log_det + ld
-        return x, log_det
+            log_dets.append(ld)
+        return x, log_dets
+
+    def forward_and_log_det(self, x, **ctx):
+        z, log_dets = self.forward_parts(x, **ctx)
+        return z, sum(log_dets, zero_log_det(x))
 
     def inverse_and_log_det(self, z, **ctx):
         log_det = zero_log_det(z)

@@ -47,6 +47,13 @@ class MainFlowLayer(Bijector):
             ActNorm(inner, data_init=data_init, param_dtype=param_dtype),
         ])
 
+    PARTS = ("coupling", "1×1 conv", "ActNorm")  # the parts of :attr:`flow`, in order
+
+    @property
+    def transformer(self):
+        """The coupling's transformer τ (Fig. 3), whose linear layers are the PAC / emerging layers."""
+        return self.flow.layers[0].transformer
+
     def _run(self, method, x, aux, ctx):
         if self.checkerboard:
             x = squeeze(x)
@@ -56,6 +63,10 @@ class MainFlowLayer(Bijector):
 
     def forward_and_log_det(self, x, *, aux=None, **ctx):
         return self._run(self.flow.forward_and_log_det, x, aux, ctx)
+
+    def forward_parts(self, x, *, aux=None, **ctx):
+        """``(y, [log-det (...) of each part of PARTS])``: they add up to the step's log-det."""
+        return self._run(self.flow.forward_parts, x, aux, ctx)
 
     def inverse_and_log_det(self, z, *, aux=None, **ctx):
         return self._run(self.flow.inverse_and_log_det, z, aux, ctx)

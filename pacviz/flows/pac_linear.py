@@ -23,6 +23,16 @@ class JacobiStats(nnx.Variable):
     """What the last inverse of a layer did (iterations, convergence, max-abs changes); not trained."""
 
 
+def sow_if_captured(module: nnx.Module, name: str, value):
+    """``module.sow(nnx.Intermediate, name, value)`` while an ``nnx.capture`` records ``module``; else nothing.
+
+    Outside ``nnx.capture`` a sow would keep the value on the module and warn that this use is
+    deprecated (Flax 0.12); ``nnx.capture`` gives each module it records a ``__captures__`` store
+    for the duration of the call, so that store's presence says whether anyone is listening."""
+    if hasattr(module, "__captures__"):
+        module.sow(nnx.Intermediate, name, value)
+
+
 def _static_order(order):
     """An order kept hashable, so it stays static under jit: a kind name, or nested tuples."""
     if isinstance(order, str):
@@ -66,7 +76,6 @@ class TriangularConv(ConditionedBijector):
         self.last_iterations = JacobiStats(jnp.zeros((), jnp.int32))
         self.last_converged = JacobiStats(jnp.ones((), bool))
         self.last_deltas = JacobiStats(jnp.full((2, max_iters), jnp.nan, jnp.float32))
-        self.recording = False  # a probe switches it on for one pass: the forward map sows its input/output
 
     def order_array(self, height: int, width: int):
         """This layer's ``(H, W)`` order as an int array."""
@@ -86,12 +95,11 @@ class TriangularConv(ConditionedBijector):
         raise NotImplementedError
 
     def conv_forward(self, x, kernel):
-        """``(L U x, log|det L U|)`` (Algorithm 1). With :attr:`recording` on, sows ``(x, kernel, z)``
-        as ``nnx.Intermediate`` "forward_io" (what ``probe_pac_layers`` reads)."""
+        """``(L U x, log|det L U|)`` (Algorithm 1). Inside ``nnx.capture(..., nnx.Intermediate)`` it
+        sows ``(x, kernel, z)`` as "forward_io" (what ``probe_pac_layers`` reads)."""
         mask = self.mask(x.shape[-3], x.shape[-2])
         z, log_det = pac_forward(x, self.weight[...], kernel, mask, channel_mask=self.channel_mask)
-        if self.recording:
-            self.sow(nnx.Intermediate, "forward_io", (x, kernel, z))
+        sow_if_captured(self, "forward_io", (x, kernel, z))
         return z, log_det
 
     def conv_inverse(self, z, kernel):

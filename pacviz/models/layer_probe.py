@@ -14,7 +14,6 @@ pixel's filter can be read off afterwards.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from functools import cached_property, partial
 
@@ -23,6 +22,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from ..flows.main_flow_layer import MainFlowLayer
+from ..flows.pac_linear import TriangularConv
 from ..ops.masks import channel_masks, lower_spatial_mask
 from ..ops.triangular import upper_pac
 from .pac_flow import PACFlow, evaluation_mode
@@ -145,43 +146,48 @@ def _check_factor(factor: str):
         raise ValueError(f"factor must be 'U' (Upper-PAC, Eq. 9) or 'L' (Lower-PAC, Eq. 10), got {factor!r}")
 
 
-@contextlib.contextmanager
-def _recording(model: PACFlow):
-    """While inside, every PAC / emerging layer of ``model`` sows its forward pass's ``(x, kernel, z)``
-    (``TriangularConv.recording``: an attribute of these layer objects, switched back off on leaving)."""
-    layers = [layer for _, layer in model.jacobi_layers()]
-    for layer in layers:
-        layer.recording = True
-    try:
-        yield
-    finally:
-        for layer in layers:
-            layer.recording = False
+def _pac_layer_names(model: PACFlow, include_dequantization: bool) -> dict:
+    """``{id(layer): name}`` of the PAC / emerging layers, in forward order, each named after its
+    step of ``model.steps()`` and its place in the coupling's transformer (Fig. 3: the 1st inside
+    the affine step, the 2nd after the logistic mixture), e.g. "scale 1 · checkerboard coupling 2 · 1st PAC"."""
+    owners = [(step.label, step.bijector) for step in model.steps()[1:]]
+    if include_dequantization:
+        layers = [m for _, m in nnx.iter_modules(model.dequantization) if isinstance(m, MainFlowLayer)]
+        owners = [(f"dequantization · layer {i + 1}", layer) for i, layer in enumerate(layers)] + owners
+    kind = "PAC" if model.config.linear == "pac" else "conv"
+    names = {}
+    for label, owner in owners:
+        linears = [m for _, m in nnx.iter_modules(owner) if isinstance(m, TriangularConv)]
+        for which, layer in zip(("1st", "2nd"), linears):
+            names[id(layer)] = f"{label} · {which} {kind}"
+    return names
 
 
 @nnx.jit
 def _recorded_forward(model: PACFlow, images, noise):
-    """``nnx.Intermediate`` state: at each PAC layer's path, ``forward_io`` = ``((x, kernel, z),)``."""
-    z0, _ = model.dequantization.forward_and_log_det(images, noise=noise)
-    model.flow_forward(z0)
-    return nnx.pop(model, nnx.Intermediate)
+    """What the PAC layers sowed in one forward pass: at each one's path, ``forward_io`` = ``((x, kernel, z),)``."""
+    def forward(model):
+        z0, _ = model.dequantization.forward_and_log_det(images, noise=noise)
+        return model.flow_forward(z0)[0]
+
+    return nnx.capture(forward, nnx.Intermediate)(model)[1]
 
 
-def _records(model: PACFlow, sown) -> dict:
-    """``{index into model.jacobi_layers(): (x, kernel, z)}`` from the sown state."""
-    index = {tuple(path): i for i, (path, _) in enumerate(model.jacobi_layers())}
+def _records(model: PACFlow, sown, names: dict) -> list:
+    """``[(name, path, layer, (x, kernel, z))]`` in the order of ``names``, from the sown state."""
+    modules = {tuple(path): module for path, module in nnx.iter_modules(model)}
     records = {}
     for path, value in nnx.to_flat_state(sown):
         calls = value.get_value() if hasattr(value, "get_value") else value
-        layer_path = tuple(path[:-1])
+        layer = modules[tuple(path[:-1])]
         if len(calls) != 1:
-            raise RuntimeError(f"PAC layer {'/'.join(map(str, layer_path))} ran {len(calls)} times in one forward "
-                               "pass; probe_pac_layers expects once")
+            raise RuntimeError(f"PAC layer {names.get(id(layer))} ran {len(calls)} times in one forward pass; "
+                               "probe_pac_layers expects once")
         x, kernel, z = calls[0]
         if kernel is None:  # emerging convolution: k = 1
-            kernel = jnp.ones(x.shape + (model.jacobi_layers()[index[layer_path]][1].kernel_size,) * 2, x.dtype)
-        records[index[layer_path]] = (x, kernel, z)
-    return dict(sorted(records.items()))
+            kernel = jnp.ones(x.shape + (layer.kernel_size,) * 2, x.dtype)
+        records[id(layer)] = ("/".join(map(str, path[:-1])), layer, (x, kernel, z))
+    return [(name,) + records[key] for key, name in names.items() if key in records]
 
 
 @partial(jax.jit, static_argnames="channel_mask")
@@ -191,34 +197,14 @@ def _upper(x, weight, kernel, mask, channel_mask):
     return upper_pac(x, weight, kernel, mask, channel_mask=channel_mask)
 
 
-def layer_name(model: PACFlow, path) -> str:
-    """A readable name for the PAC layer at module ``path``, e.g. "scale 1 · checkerboard coupling 2 · 1st PAC".
-
-    Each coupling's transformer has two linear layers (Fig. 3): the 1st inside the affine step,
-    the 2nd after the logistic mixture.
-    """
-    path = tuple(path)
-    which = "1st" if path[-1] == "linear" else "2nd"
-    kind = "PAC" if model.config.linear == "pac" else "conv"
-    if path[:1] == ("scales",) and len(path) > 3:
-        s, j = path[1], path[3]
-        steps = list(model.scales[s].layers)
-        cb = steps[j].checkerboard
-        number = [k for k, step in enumerate(steps) if step.checkerboard == cb].index(j) + 1
-        return f"scale {s} · {'checkerboard' if cb else 'channel'} coupling {number} · {which} {kind}"
-    if path[:1] == ("dequantization",) and len(path) > 3:
-        return f"dequantization · layer {path[3] + 1} · {which} {kind}"
-    return "/".join(map(str, path))
-
-
 def probe_pac_layers(model: PACFlow, images, *, noise=None, seed: int = 0, dtype=jnp.float32,
                      include_dequantization: bool = False) -> list[PACLayerProbe]:
     """Run ``model`` forward on ``images`` and return what each PAC layer applied, in order.
 
     One forward pass under ``jit`` (dropout off): the images are dequantized with one draw of the
     noise, then pass the main flow; each PAC (or emerging) layer's input ``x``, kernel ``k``,
-    ``y = U x`` and output ``z = L U x`` are recorded. Layers come in module order, which is the
-    order of the forward pass.
+    ``y = U x`` and output ``z = L U x`` are recorded (what the layers sow inside ``nnx.capture``).
+    Layers come in the order of the forward pass, named after its steps (``model.steps()``).
 
     Args:
       model: a :class:`PACFlow` (e.g. from ``pv.load_pretrained()``), already initialised.
@@ -235,8 +221,7 @@ def probe_pac_layers(model: PACFlow, images, *, noise=None, seed: int = 0, dtype
         raise ValueError(f"model must be a PACFlow (pv.build_model / pv.load_pretrained), got {type(model).__name__}")
     images = np.asarray(images)
     model.check_images(images)
-    layers = model.jacobi_layers()
-    if not layers:
+    if not model.jacobi_layers():
         raise ValueError(f"this model ({model.config.linear} linear layers) has no PAC or emerging layer to probe")
     shape = images.shape[:-1] + (model.dequantization.padded_channels,)
     if noise is None:
@@ -244,18 +229,16 @@ def probe_pac_layers(model: PACFlow, images, *, noise=None, seed: int = 0, dtype
     elif tuple(np.shape(noise)) != shape:
         raise ValueError(f"noise must have shape {shape} (images' shape with {shape[-1]} padded channels), "
                          f"got {np.shape(noise)}")
-    with evaluation_mode(model), _recording(model):
-        records = _records(model, _recorded_forward(model, jnp.asarray(images), jnp.asarray(noise)))
+    names = _pac_layer_names(model, include_dequantization)
+    with evaluation_mode(model):
+        records = _records(model, _recorded_forward(model, jnp.asarray(images), jnp.asarray(noise)), names)
     probes = []
-    for key, (x, kernel, z) in records.items():
-        path, layer = layers[key]
-        if path[0] == "dequantization" and not include_dequantization:
-            continue
+    for name, path, layer, (x, kernel, z) in records:
         h, w = x.shape[-3:-1]
         weight, mask = layer.weight[...], layer.mask(h, w)
         y = _upper(x, weight, kernel, mask, layer.channel_mask)
         probes.append(PACLayerProbe(
-            name=layer_name(model, path), path="/".join(map(str, path)),
+            name=name, path=path,
             x=np.asarray(x), y=np.asarray(y), z=np.asarray(z), weight=np.asarray(weight),
             kernel=np.asarray(kernel), order=np.asarray(layer.order_array(h, w)), mask=np.asarray(mask),
             channel_mask=layer.channel_mask, stride=images.shape[1] // h,
@@ -263,4 +246,4 @@ def probe_pac_layers(model: PACFlow, images, *, noise=None, seed: int = 0, dtype
     return probes
 
 
-__all__ = ["FACTORS", "PACLayerProbe", "layer_name", "probe_pac_layers"]
+__all__ = ["FACTORS", "PACLayerProbe", "probe_pac_layers"]

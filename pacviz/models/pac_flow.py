@@ -3,6 +3,7 @@ scales, a unit Gaussian prior. One class serves all four models; they differ in 
 
 from __future__ import annotations
 
+import itertools
 import math
 from functools import partial
 
@@ -17,11 +18,13 @@ from ..flows.elementwise_scale import ElementwiseScale
 from ..flows.fused_dequantization_padding import FusedDequantizationPadding, noise_key
 from ..flows.main_flow_layer import MainFlowLayer
 from ..flows.pac_linear import EmergingLinear, PACLinear, TriangularConv
-from ..flows.squeeze import squeeze, unsqueeze
+from ..flows.base import zero_log_det
+from ..flows.squeeze import Squeeze
 from ..flows.transformer import Transformer
 from .conditioner import Conditioner
 from ..ops._checks import check_int
 from .config import ModelConfig
+from .flow_step import FlowStep
 from .sample_report import check_temperature, sample_report, warn_about
 
 
@@ -95,26 +98,58 @@ class PACFlow(nnx.Module):
         s = config.levels - 1
         self.latent_shape = (h // 2 ** s, w // 2 ** s, padded * 4 ** s)
 
+    # -- the steps of the forward pass -------------------------------------------------------
+    def steps(self, height: int | None = None, width: int | None = None) -> list[FlowStep]:
+        """The forward pass as named :class:`FlowStep` s, in order: the dequantization, then each
+        scale's checkerboard and channel main-flow layers, a squeeze before every scale but the
+        first. Shapes are for ``height × width`` images (default: the model's ``image_shape``)."""
+        h, w, c = self.image_shape
+        h, w = height or h, width or w
+        padded = self.dequantization.padded_channels
+        linear = _linear_layer(self.config)[0].__name__
+        steps = [FlowStep("dequantization", "dequantization", "fused dequantization + padding", self.dequantization,
+                          0, (h, w, c), (h, w, padded))]
+        for s, scale in enumerate(self.scales):
+            shape = (h // 2 ** s, w // 2 ** s, padded * 4 ** s)
+            if s:
+                steps.append(FlowStep(f"squeeze {s}", f"squeeze {s}", "squeeze 2×2", Squeeze(), s,
+                                      steps[-1].output_shape, shape))
+            count = {True: 0, False: 0}
+            for i, layer in enumerate(scale.layers):
+                count[layer.checkerboard] += 1
+                coupling = "checkerboard coupling" if layer.checkerboard else "channel coupling"
+                steps.append(FlowStep(f"scales/{s}/layers/{i}", f"scale {s} · {coupling} {count[layer.checkerboard]}",
+                                      f"{coupling} ({linear})", layer, s, shape, shape))
+        return steps
+
     # -- the bijective part: z0 (dequantized, padded) <-> z -----------------------------------
+    def flow_steps(self, height: int, width: int) -> list[list[FlowStep]]:
+        """The steps after the dequantization for ``height × width`` images, one list per scale."""
+        steps = self.steps(height, width)[1:]
+        return [list(group) for _, group in itertools.groupby(steps, key=lambda step: step.scale)]
+
     def flow_forward(self, z0):
-        """``(z, log|dz/dz0|)`` for ``z0 (B, H, W, P)``."""
+        """``(z, log|dz/dz0|)`` for ``z0 (B, H, W, P)``, step by step through :meth:`steps`."""
         log_det = jnp.zeros(z0.shape[:-3], z0.dtype)
         z = z0
-        for s, scale in enumerate(self.scales):
-            if s:
-                z = squeeze(z)
-            z, ld = scale.forward_and_log_det(z)
-            log_det = log_det + ld
+        for scale in self.flow_steps(*z0.shape[-3:-1]):
+            scale_log_det = zero_log_det(z)  # summed per scale, then over scales (as saved results were)
+            for step in scale:
+                z, ld = step.bijector.forward_and_log_det(z)
+                scale_log_det = scale_log_det + ld
+            log_det = log_det + scale_log_det
         return z, log_det
 
     def flow_inverse(self, z):
         """``(z0, log|dz0/dz|)``: the inverse of :meth:`flow_forward` (Jacobi inside PAC/emerging layers)."""
+        levels = len(self.scales) - 1
         log_det = jnp.zeros(z.shape[:-3], z.dtype)
-        for s in reversed(range(len(self.scales))):
-            z, ld = self.scales[s].inverse_and_log_det(z)
-            log_det = log_det + ld
-            if s:
-                z = unsqueeze(z)
+        for scale in reversed(self.flow_steps(z.shape[-3] * 2 ** levels, z.shape[-2] * 2 ** levels)):
+            scale_log_det = zero_log_det(z)
+            for step in reversed(scale):
+                z, ld = step.bijector.inverse_and_log_det(z)
+                scale_log_det = scale_log_det + ld
+            log_det = log_det + scale_log_det
         return z, log_det
 
     # -- likelihood ------------------------------------------------------------------------

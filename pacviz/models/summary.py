@@ -20,14 +20,10 @@ from ..flows.act_norm import ActNorm
 from ..flows.invertible_conv1x1 import InvertibleConv1x1
 from ..flows.main_flow_layer import MainFlowLayer
 from ..flows.pac_linear import TriangularConv
-from ..flows.squeeze import squeeze, unsqueeze
 from .build import count_params
 from .conditioner import Conditioner
 from .likelihood import bits_per_dim_from_nats
 from .pac_flow import PACFlow, evaluation_mode, standard_normal_log_prob
-
-_PART_NAMES = {"Coupling": "coupling", "InvertibleConv1x1": "1×1 conv", "ActNorm": "ActNorm"}
-
 
 @dataclass(frozen=True)
 class LayerRow:
@@ -94,67 +90,42 @@ class ModelSummary:
         return self.to_markdown()
 
 
-def flow_layers(model: PACFlow) -> list:
-    """``[(name, module)]`` of the forward pass in order; the squeeze before scale s is ``(f"squeeze {s}", None)``."""
-    layers = [("dequantization", model.dequantization)]
-    for s, scale in enumerate(model.scales):
-        if s:
-            layers.append((f"squeeze {s}", None))
-        layers += [(f"scales/{s}/layers/{i}", layer) for i, layer in enumerate(scale.layers)]
-    return layers
+def _run_steps(steps, z):
+    """``[(output, [log-det (B,) of each part])]`` of each step in ``steps`` from ``z``; a squeeze has no parts."""
+    outputs = []
+    for step in steps:
+        if isinstance(step.bijector, MainFlowLayer):
+            z, parts = step.bijector.forward_parts(z)
+        else:
+            z, parts = step.bijector.forward(z), []
+        outputs.append((z, parts))
+    return outputs
 
 
-def _layer_kind(layer: MainFlowLayer) -> str:
-    coupling = layer.flow.layers[0]
-    linear = coupling.transformer.parts[2]
-    return f"{'checkerboard' if layer.checkerboard else 'channel'} coupling ({type(linear).__name__})"
-
-
-def _part_names(layer: MainFlowLayer) -> list:
-    return [_PART_NAMES.get(type(part).__name__, type(part).__name__) for part in layer.flow.layers]
-
-
-def _main_flow_parts(layer: MainFlowLayer, x):
-    """``(y, [log-det per part])`` of a main-flow layer, part by part (as ``MainFlowLayer`` runs them)."""
-    h = squeeze(x) if layer.checkerboard else x
-    parts = []
-    for part in layer.flow.layers:
-        h, ld = part.forward_and_log_det(h, aux=None)
-        parts.append(ld)
-    return (unsqueeze(h) if layer.checkerboard else h), parts
-
-
-def _flow_steps(model: PACFlow, z):
-    """``[(output, [part log-dets])]`` for every step of ``flow_layers(model)[1:]`` (a squeeze has no parts)."""
-    steps = []
-    for _, layer in flow_layers(model)[1:]:
-        z, parts = (squeeze(z), []) if layer is None else _main_flow_parts(layer, z)
-        steps.append((z, parts))
-    return steps
+def _bijective_steps(model: PACFlow, height: int, width: int) -> list:
+    """``model.steps()`` after the dequantization (the map ``z0 → z``), in order."""
+    return [step for scale in model.flow_steps(height, width) for step in scale]
 
 
 @nnx.jit
 def _run_flow(model: PACFlow, z0):
-    return _flow_steps(model, z0)
+    return _run_steps(_bijective_steps(model, *z0.shape[-3:-1]), z0)
 
 
 @nnx.jit
 def _run_layers(model: PACFlow, images, rngs, noise):
     terms = model.dequantization.forward_terms(images, rngs=rngs, noise=noise)
-    steps = _flow_steps(model, terms.z)
-    return terms, steps, standard_normal_log_prob(steps[-1][0])
+    outputs = _run_steps(_bijective_steps(model, *images.shape[-3:-1]), terms.z)
+    return terms, outputs, standard_normal_log_prob(outputs[-1][0])
 
 
-def _flow_rows(model: PACFlow, steps) -> list:
+def _flow_rows(steps, outputs) -> list:
     rows = []
-    for (name, layer), (z, parts) in zip(flow_layers(model)[1:], steps):
-        if layer is None:
-            kind, params, parts = "squeeze 2×2", 0, {}
-        else:
-            kind, params = _layer_kind(layer), count_params(layer)
-            parts = {k: np.asarray(v) for k, v in zip(_part_names(layer), parts)}
+    for step, (z, parts) in zip(steps, outputs):
+        parts = {name: np.asarray(v) for name, v in zip(MainFlowLayer.PARTS, parts)}
         log_det = sum(parts.values()) if parts else np.zeros(z.shape[0], np.asarray(z).dtype)
-        rows.append(LayerRow(name, kind, tuple(z.shape[1:]), params, log_det, parts, np.asarray(z)))
+        rows.append(LayerRow(step.name, step.kind, tuple(z.shape[1:]), count_params(step.bijector), log_det, parts,
+                             np.asarray(z)))
     return rows
 
 
@@ -165,7 +136,7 @@ def flow_summary(model: PACFlow, z0) -> list:
     if z0.ndim != 4 or z0.shape[-1] != model.dequantization.padded_channels:
         raise ValueError(f"z0 must have shape (batch, H, W, {model.dequantization.padded_channels}), got {z0.shape}")
     with evaluation_mode(model):
-        return _flow_rows(model, _run_flow(model, z0))
+        return _flow_rows(_bijective_steps(model, *z0.shape[-3:-1]), _run_flow(model, z0))
 
 
 def layer_summary(model: PACFlow, images, *, rngs: nnx.Rngs | None = None, noise=None) -> ModelSummary:
@@ -180,12 +151,13 @@ def layer_summary(model: PACFlow, images, *, rngs: nnx.Rngs | None = None, noise
     if rngs is None and noise is None:
         raise ValueError("pass rngs= (to draw the dequantization noise) or noise=")
     with evaluation_mode(model):
-        terms, steps, log_prior = _run_layers(model, images, rngs, noise)
-    first = LayerRow("dequantization", "fused dequantization + padding", tuple(terms.z.shape[1:]),
+        terms, outputs, log_prior = _run_layers(model, images, rngs, noise)
+    steps = model.steps(*images.shape[-3:-1])
+    first = LayerRow(steps[0].name, steps[0].kind, tuple(terms.z.shape[1:]),
                      count_params(model.dequantization), np.asarray(terms.log_det),
                      {"1/L scale": np.asarray(terms.log_det_scale), "logit": np.asarray(terms.log_det_logit),
                       "−log q": -np.asarray(terms.log_q)}, np.asarray(terms.z))
-    return ModelSummary([first] + _flow_rows(model, steps), np.asarray(log_prior), math.prod(model.image_shape))
+    return ModelSummary([first] + _flow_rows(steps[1:], outputs), np.asarray(log_prior), math.prod(model.image_shape))
 
 
 # -- where the parameters are (works on abstract models too) ---------------------------------
@@ -221,8 +193,8 @@ def param_breakdown(model: PACFlow) -> dict:
 def transformer_params_per_pixel(model: PACFlow) -> tuple[int, dict]:
     """``(C, {part: P})``: what the conditioner gives per pixel to each part of the first channel
     coupling's transformer, which transforms C channels (Table 1's "parameters per pixel")."""
-    layer = next(step for step in model.scales[0].layers if not step.checkerboard)
-    transformer = layer.flow.layers[0].transformer
+    transformer = next(step.bijector.transformer for step in model.steps()
+                       if isinstance(step.bijector, MainFlowLayer) and not step.bijector.checkerboard)
     parts = {}
     for part in transformer.parts:
         name = type(part).__name__
@@ -232,5 +204,5 @@ def transformer_params_per_pixel(model: PACFlow) -> tuple[int, dict]:
     return transformer.channels, parts
 
 
-__all__ = ["PARAM_GROUPS", "LayerRow", "ModelSummary", "flow_layers", "flow_summary", "layer_summary",
+__all__ = ["PARAM_GROUPS", "LayerRow", "ModelSummary", "flow_summary", "layer_summary",
            "param_breakdown", "transformer_params_per_pixel"]

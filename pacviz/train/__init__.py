@@ -1,8 +1,5 @@
 """pacviz.train: the paper's training recipe (Sec. 5.1), checkpoints, metrics, data parallelism."""
 
-import sys as _sys
-import types as _types
-
 from .checkpoint import CheckpointError, Checkpoints, read_meta
 from .compare_options import EQUAL_PARAM_OVERRIDES, CompareOptions, equal_param_overrides
 from .comparison import PAPER_TABLE2, compare
@@ -25,20 +22,25 @@ __all__ = ["TRAIN_PRESETS", "CheckpointError", "Checkpoints", "MetricsLog", "Tra
            "table2_rows"]
 
 
-def __getattr__(name):
-    # Rendering lives in pacviz.viz (which may import training, not the other way round).
-    if name in ("table2_markdown", "table2_rows"):
-        from ..viz import table2_table
+def table2_rows(results: dict) -> list[dict]:
+    """:func:`pacviz.viz.table2_table.table2_rows` (rendering lives in pacviz.viz, which may import
+    training, not the other way round: imported on first use)."""
+    from ..viz import table2_table
 
-        return getattr(table2_table, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _CallableModule(_types.ModuleType):
-    """``pv.train(**options)`` calls :func:`train`; ``pv.train.TrainConfig`` etc. still work."""
-
-    def __call__(self, *args, **kwargs):
-        return train(*args, **kwargs)
+    return table2_table.table2_rows(results)
 
 
-_sys.modules[__name__].__class__ = _CallableModule
+def table2_markdown(results: dict) -> str:
+    """:func:`pacviz.viz.table2_table.table2_markdown`, imported on first use (see :func:`table2_rows`)."""
+    from ..viz import table2_table
+
+    return table2_table.table2_markdown(results)
+
+
+# `pv.train` is the function `train` (pacviz/__init__.py binds it); it carries this package's public
+# names and its modules, so `pv.train.TrainConfig`, `pv.train.load_run(...)` and
+# `pacviz.train.trainer.train` read as before.
+for _name, _value in list(globals().items()):
+    if _name in __all__ or getattr(_value, "__name__", "") == f"{__name__}.{_name}":
+        setattr(train, _name, _value)
+del _name, _value

@@ -49,19 +49,34 @@ class CompareOptions:
     model_preset: str = field(default="small", metadata=dict(help="architecture size: small, tiny, paper, "
                                                               "paper_imagenet64"))
     dataset: str = field(default="photos", metadata=dict(help="dataset name"))
+    data_root: str | None = field(default=None, metadata=dict(help="folder holding the dataset's files (cifar10, "
+                                                                   "imagenet32/64; the embedded sets need none)"))
     steps: int = field(default=120, metadata=dict(help="gradient steps per model"))
     batch_size: int = field(default=8, metadata=dict(help="images per step"))
-    lr: float = field(default=1e-3, metadata=dict(help="peak learning rate (warm-up: first fifth of the steps)"))
+    lr: float = field(default=1e-3, metadata=dict(help="peak learning rate"))
+    warmup_steps: int | None = field(default=None, metadata=dict(help="linear warm-up steps (default: a fifth of "
+                                                                      "STEPS; the paper: 2000)"))
+    decay_steps: int | None = field(default=None, metadata=dict(help="cosine decay steps after the warm-up (default: "
+                                                                     "the rest of STEPS; the paper: 100000)"))
     final_lr: float = field(default=1e-4, metadata=dict(help="lr at the end of the cosine decay"))
-    seed: int = field(default=0, metadata=dict(help="random seed of every model"))
+    seeds: int = field(default=3, metadata=dict(help="seeds per model: each model is trained once with each of seeds "
+                                                     "0..SEEDS-1 (initialisation, data order, noise)"))
     eval_images: int = field(default=128, metadata=dict(help="test images per evaluation during training"))
-    evals: int = field(default=4, metadata=dict(help="evaluations during training (the test curve)"))
+    evals: int = field(default=20, metadata=dict(help="evaluations in the step budget, every STEPS/EVALS steps (the "
+                                                      "test curve the stopping rule reads)"))
+    plateau: float = field(default=0.01, metadata=dict(help="stopping rule: a run stops at the first evaluation where "
+                                                            "its best test bits/dim improved by less than this over "
+                                                            "the last fifth of the steps run so far (best of all "
+                                                            "evaluations > best of those before that fifth - PLATEAU; "
+                                                            "0: train every step of the budget)"))
+    min_evals: int = field(default=5, metadata=dict(help="evaluations before the stopping rule may stop a run"))
     num_samples: int = field(default=16, metadata=dict(help="samples drawn from each model at the end"))
-    workdir: str = field(default="runs/compare", metadata=dict(help="the runs' folders (workdir/<model>; "
+    workdir: str = field(default="runs/compare", metadata=dict(help="the runs' folders (WORKDIR/<model>/seed<k>; "
                                                                    "resumable)"))
     out: str | None = field(default=None, metadata=dict(help="folder for results.json and samples.npz "
                                                              "(default: WORKDIR/results)"))
-    jobs: int = field(default=1, metadata=dict(help="models trained at once, each in a process of its own"))
+    jobs: int = field(default=1, metadata=dict(help="runs (model × seed) trained at once, each in a process of its "
+                                                    "own"))
 
     def __post_init__(self):
         object.__setattr__(self, "models", _check_models(self.models))
@@ -70,9 +85,28 @@ class CompareOptions:
         if not isinstance(self.steps, int) or self.steps < 5:
             raise ValueError(f"steps must be an int >= 5 (a fifth of them warm up the learning rate), got {self.steps!r}")
         if not isinstance(self.evals, int) or not 1 <= self.evals <= self.steps:
-            raise ValueError(f"evals must be an int in 1..steps, got {self.evals!r}")
+            raise ValueError(f"evals must be an int in 1..steps ({self.steps}), got {self.evals!r}; pass --evals")
+        if not isinstance(self.seeds, int) or self.seeds < 1:
+            raise ValueError(f"seeds must be a positive int (seeds 0..seeds-1 are run), got {self.seeds!r}")
+        if isinstance(self.plateau, bool) or not isinstance(self.plateau, (int, float)) or not self.plateau >= 0:
+            raise ValueError(f"plateau must be a number of bits/dim >= 0 (0 turns the stopping rule off), "
+                             f"got {self.plateau!r}")
+        if not isinstance(self.min_evals, int) or self.min_evals < 2:
+            raise ValueError(f"min_evals must be an int >= 2, got {self.min_evals!r}")
+        if self.plateau > 0 and self.min_evals > self.evals:
+            raise ValueError(f"min_evals ({self.min_evals}) must be at most evals ({self.evals}), or the stopping rule "
+                             "can never stop a run; raise --evals or pass --plateau 0")
+        for name in ("warmup_steps", "decay_steps"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < (0 if name == "warmup_steps" else 1)):
+                raise ValueError(f"{name} must be a positive int (or None for the default), got {value!r}")
         if not isinstance(self.jobs, int) or self.jobs < 1:
             raise ValueError(f"jobs must be a positive int, got {self.jobs!r}")
+
+    def schedule(self) -> tuple[int, int]:
+        """(warm-up, decay) steps: as given, else a fifth of the steps and the rest."""
+        warmup = max(1, self.steps // 5) if self.warmup_steps is None else self.warmup_steps
+        return warmup, max(1, self.steps - warmup) if self.decay_steps is None else self.decay_steps
 
     def command(self) -> str:
         """The ``pacviz compare`` command line that reproduces these options."""
@@ -89,7 +123,7 @@ class CompareOptions:
 def add_compare_arguments(parser):
     """Add :class:`CompareOptions` to an ``argparse`` parser, one ``--option`` per field."""
     for f in dataclasses.fields(CompareOptions):
-        kind = {"int": int, "float": float}.get(str(f.type), str)
+        kind = {"int": int, "float": float}.get(str(f.type).removesuffix(" | None"), str)
         default = ",".join(f.default) if f.name == "models" else f.default
         parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=default,
                             help=f.metadata["help"] + (f" (default: {default})" if default is not None else ""))

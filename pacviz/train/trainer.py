@@ -99,6 +99,10 @@ def build_for(config: TrainConfig, dataset):
                        **config.model_options)
 
 
+def _asked_to_stop(callbacks, history: list) -> bool:
+    return any(getattr(cb, "should_stop", lambda h: False)(history) for cb in callbacks)
+
+
 def _same_run(saved: dict, config: TrainConfig) -> list[str]:
     keys = ("model", "model_preset", "model_options", "dataset", "seed", "batch_size")
     return [k for k in keys if k in saved and saved[k] != getattr(config, k)]
@@ -124,8 +128,11 @@ def train(config: TrainConfig | None = None, *, preset: str = "default", callbac
 
     ``train(preset="default", steps=..., model=..., ...)`` takes the options of ``pacviz train``
     (:class:`TrainConfig`); ``preset`` is one of ``TRAIN_PRESETS`` ("paper" is Sec. 5.1 exactly).
-    ``callbacks``: objects with optional ``on_log(record)``, ``on_eval(record, samples)`` and
-    ``on_end(result)`` methods (the notebook's live plot is one).
+    ``callbacks``: objects with optional ``on_log(record)``, ``on_eval(record, samples)``,
+    ``on_end(result)`` and ``should_stop(history)`` methods (the notebook's live plot is one).
+    ``should_stop`` is asked after every test evaluation with the metrics records so far (a
+    resumed run's earlier ones included); True checkpoints that step and ends the run there
+    (``result.step`` says where), as does a resumed run whose history already says stop.
 
     Writes ``workdir/metrics.jsonl``, ``workdir/samples/step_*.png`` and
     ``workdir/checkpoints/{last,best}``. A step whose loss, gradient or new parameters are not
@@ -189,6 +196,9 @@ def _train(config: TrainConfig, workdir: Path, mesh, callbacks, progress: bool) 
     bar = tqdm(total=config.steps, initial=start, desc=f"train {config.model} (compiling…)", disable=not progress,
                unit="step", dynamic_ncols=True, smoothing=0)
     last_eval, last_saved, done = None, start or None, start
+    stopped = bool(start) and _asked_to_stop(callbacks, log.records)
+    if stopped:
+        tqdm.write(f"{workdir}: its run stopped at step {start} (a callback's stopping rule); nothing to train.")
 
     def merged():
         m, opt = nnx.merge(graphdef, train_step.state(leaves))
@@ -206,7 +216,7 @@ def _train(config: TrainConfig, workdir: Path, mesh, callbacks, progress: bool) 
 
     stop = DeferredInterrupt().install()
     try:
-        for step in range(start + 1, config.steps + 1):
+        for step in range(start + 1, (start if stopped else config.steps) + 1):
             if stop.requested:
                 raise KeyboardInterrupt
             images = shard_batch(process_slice(batches.batch_at(step - 1)), mesh)
@@ -248,10 +258,13 @@ def _train(config: TrainConfig, workdir: Path, mesh, callbacks, progress: bool) 
             if evaluated and last_eval is not None and not math.isfinite(last_eval):
                 raise TrainingDiverged(_diverged(f"the model after step {step} has a non-finite test bits/dim",
                                                  last_saved, workdir))
-            if step % config.checkpoint_every == 0 or step == config.steps:
+            stopped = evaluated and _asked_to_stop(callbacks, log.records)
+            if step % config.checkpoint_every == 0 or step == config.steps or stopped:
                 m, opt = merged()
                 if checkpoints.save(step, m, opt, meta, test_bpd=last_eval if evaluated else None):
                     last_saved = step
+            if stopped:
+                break
     except KeyboardInterrupt:
         last_saved = _save_on_interrupt(checkpoints, merged, done, last_saved, meta)
         raise TrainingInterrupted(f"interrupted after step {done}; " + (

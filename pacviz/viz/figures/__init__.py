@@ -14,7 +14,7 @@ from .inversion_timing import inversion_timing_figure
 from .nilpotent import nilpotency_index, nilpotent_figure
 from .patches import patch_figure, patch_matrix, patch_product_figure, weight_matrix
 from .sample_grids import sample_grids_figure
-from .table2 import comparison_curves_figure, comparison_samples_figure
+from .table2 import comparison_curves_figure, comparison_samples_figure, paired_intervals_figure
 from .training_curves import training_curves_figure
 from .trained_filter import filter_colour_scale, filter_tiles, tile_grid, trained_filter_figure
 
@@ -24,6 +24,6 @@ __all__ = [
     "erratum_figure", "error_images", "jacobi_step_figure", "jacobian_figure", "kernel_figure", "log_error_floor",
     "mask_figure", "nilpotency_index", "nilpotent_figure", "order_figure", "order_mask_figure", "padded_patch",
     "patch_figure", "patch_matrix", "patch_product_figure", "training_curves_figure", "triangle_violations", "weight_matrix",
-    "comparison_curves_figure", "comparison_samples_figure",
+    "comparison_curves_figure", "comparison_samples_figure", "paired_intervals_figure",
     "curve_points", "filter_colour_scale", "filter_tiles", "inversion_curves_figure", "inversion_timing_figure", "layer_mean", "tile_grid", "trained_filter_figure",
 ]

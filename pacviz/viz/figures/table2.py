@@ -19,30 +19,75 @@ def _models(results: dict) -> list[str]:
     return [m for m in results.get("order", list(results["models"])) if m in results["models"]]
 
 
+def _across_seeds(runs: list[dict], key: str):
+    """``(steps, mean, low, high)`` of ``key`` over the runs' curves at each step some run reached
+    (a run stopped early drops out of the later steps)."""
+    by_step = {}
+    for run in runs:
+        for r in run["curve"]:
+            if r.get(key) is not None:
+                by_step.setdefault(r["step"], []).append(r[key])
+    steps = sorted(by_step)
+    return (np.array(steps), np.array([np.mean(by_step[t]) for t in steps]),
+            np.array([min(by_step[t]) for t in steps]), np.array([max(by_step[t]) for t in steps]))
+
+
 def comparison_curves_figure(results: dict, ylim: tuple[float, float] | None = None) -> Figure:
     """Train bits/dim (thin, batch means) and test bits/dim (bold, dots) against step for every model
-    of a :func:`~pacviz.train.compare` result, one colour per model — the paper's Fig. 4.
+    of a :func:`~pacviz.train.compare` result, one colour per model — the paper's Fig. 4. With several
+    seeds the lines are the means over the seeds' runs at each step and the shaded band spans the
+    seeds' test values (min to max).
 
     Returns a Figure with one axes: two lines per model, labelled "<model> train" / "<model> test".
     """
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.add_subplot()
     for name in _models(results):
-        curve = results["models"][name]["curve"]
-        train = [(r["step"], r["train_bpd"]) for r in curve if r.get("train_bpd") is not None]
-        test = [(r["step"], r["test_bpd"]) for r in curve if r.get("test_bpd") is not None]
+        record = results["models"][name]
+        runs = record.get("runs") or [record]
         color = _COLORS.get(name)
-        if train:
-            ax.plot(*zip(*train), lw=1, alpha=0.45, color=color, label=f"{_LABELS[name]} train")
-        if test:
-            ax.plot(*zip(*test), "o-", lw=2.2, color=color, label=f"{_LABELS[name]} test")
+        steps, train, _, _ = _across_seeds(runs, "train_bpd")
+        if len(steps):
+            ax.plot(steps, train, lw=1, alpha=0.45, color=color, label=f"{_LABELS[name]} train")
+        steps, test, low, high = _across_seeds(runs, "test_bpd")
+        if len(steps):
+            ax.plot(steps, test, "o-", lw=2.2, color=color, label=f"{_LABELS[name]} test")
+            if len(runs) > 1:
+                ax.fill_between(steps, low, high, color=color, alpha=0.2, lw=0)
     ax.set_xlabel("step")
     ax.set_ylabel("bits / dim")
     if ylim is not None:
         ax.set_ylim(*ylim)
-    ax.set_title(f"{results.get('budget', {}).get('dataset', '')}: train (thin) and test (bold) bits/dim")
+    seeds = len(results.get("budget", {}).get("seeds", [0]))
+    ax.set_title(f"{results.get('budget', {}).get('dataset', '')}: train (thin) and test (bold) bits/dim"
+                 + (f", mean of {seeds} seeds (band: their range)" if seeds > 1 else ""), fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
+    return fig
+
+
+def paired_intervals_figure(results: dict) -> Figure:
+    """The paired comparisons of a :func:`~pacviz.train.compare` result (``results["paired"]``): per
+    pair A − B, the mean difference of per-image test bits/dim (dot) and its bootstrap interval
+    (bar), with 0 marked (left of 0: A is better). Returns a Figure with one axes, one row per pair
+    (a note instead when the results hold no paired values)."""
+    paired = _models(results) and results.get("paired", [])
+    fig = Figure(figsize=(7, 0.6 + 0.55 * max(1, len(paired))), layout="constrained")
+    ax = fig.add_subplot()
+    if not paired:
+        ax.text(0.5, 0.5, "no paired values (one seed and no per-image test bits/dim in these results)",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    rows = np.arange(len(paired))[::-1]
+    for y, p in zip(rows, paired):
+        ax.errorbar(p["mean"], y, xerr=[[p["mean"] - p["low"]], [p["high"] - p["mean"]]], fmt="o", capsize=4,
+                    color="black" if p["low"] <= 0 <= p["high"] else _COLORS.get(p["a"] if p["high"] < 0 else p["b"]))
+    ax.axvline(0, color="gray", lw=1, ls="--")
+    ax.set_yticks(rows, [f"{_LABELS[p['a']]} − {_LABELS[p['b']]}" for p in paired])
+    ax.set_xlabel(f"test bits/dim difference (mean over {paired[0]['seeds']} seeds × {paired[0]['images']} images; "
+                  f"bar: {paired[0]['level']:.0%} bootstrap interval)", fontsize=9)
+    ax.grid(alpha=0.3, axis="x")
     return fig
 
 

@@ -19,7 +19,8 @@ def training_curves_figure(history, title: str | None = None, ax=None):
 
     When the last test value lies below the train curve at that step, a note under the legend
     says why that is no error: the train loss is measured with dropout on (training mode), the
-    test bound with it off, and the test crops come from other parts of the photographs.
+    test bound with it off, and the test images are other pictures (other photographs, for
+    "photos").
 
     Returns the Figure (a new one unless ``ax`` is given).
     """
@@ -39,7 +40,7 @@ def training_curves_figure(history, title: str | None = None, ax=None):
         ax.legend()
     if test_below_train(train, test):
         ax.text(0.98, 0.02, "test below train: train is measured with dropout on,\n"
-                "test with it off, on crops from other parts of the photos",
+                "test with it off, on other pictures",
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="0.3")
     ax.grid(alpha=0.3)
     return fig
