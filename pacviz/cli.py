@@ -28,7 +28,7 @@ from .train.config import TRAIN_PRESETS, TrainConfig
 _HELP = {f.name: "" for f in dataclasses.fields(TrainConfig)}
 _HELP.update(
     model="one of realnvp, emerging, pac_raster, pac_s_curve", model_preset="paper, paper_imagenet64, small or tiny",
-    dataset="photos, digits, cifar10, imagenet32 or imagenet64", data_root="folder holding the dataset's files",
+    dataset="photos, photos16, digits, cifar10, imagenet32 or imagenet64", data_root="folder holding the dataset's files",
     steps="gradient steps", batch_size="images per step", lr="peak learning rate (AdaBelief)",
     warmup_steps="linear warm-up steps", decay_steps="cosine decay steps after warm-up", final_lr="lr after decay",
     clip_norm="global gradient-norm clip", init_batch_size="images for data-dependent init",
@@ -275,7 +275,7 @@ def _default_outputs(args):
     refused before any work."""
     if args.command in ("sample", "export") and args.out is None:  # compare resolves its own (WORKDIR/results)
         args.out = str(Path(args.workdir) / ("samples.png" if args.command == "sample" else "export"))
-    if args.command in ("export", "compare") and Path(args.out).is_file():
+    if args.command in ("export", "compare") and args.out is not None and Path(args.out).is_file():
         raise FileExistsError(f"--out {args.out} is a file; give a folder path")
 
 

@@ -22,10 +22,10 @@ def test_every_run_subcommand_defaults_to_the_same_workdir(argv):
 def test_outputs_go_into_the_workdir_unless_out_is_given():
     parser = build_parser()
     for argv, expected in ((["sample", "--workdir", "W"], "W/samples.png"), (["export"], "runs/default/export"),
-                           (["sample", "--out", "x.png"], "x.png")):
+                           (["sample", "--out", "x.png"], "x.png"), (["compare"], None)):
         args = parser.parse_args(argv)
         _default_outputs(args)
-        assert args.out == expected
+        assert args.out == expected  # compare's own default (WORKDIR/results) is resolved by compare()
 
 
 def test_help_states_each_default_once(capsys):

@@ -93,3 +93,44 @@ def test_parallel_runs_are_function_calls_in_other_processes(tmp_path):
     assert (tmp_path / "logs" / "a_seed1.log").read_text() == "a 1\n"
     with pytest.raises(RuntimeError, match=r"broken seed 0 failed \(a run that fails\).*broken_seed0.log"):
         run_parallel([("broken", 0)], 1, tmp_path / "logs", lambda *a: None, worker=stand_in)
+
+
+def _pair(a, b, mean, low, high):
+    return dict(a=a, b=b, mean=mean, low=low, high=high, level=0.95, seeds=3, images=10)
+
+
+def _results(pairs, stopped=("plateau", "plateau")):
+    models = {m: dict(mean=6.0 + i / 10, stopped=list(stopped)) for i, m in
+              enumerate(("pac_s_curve", "pac_raster", "emerging", "realnvp"))}
+    return dict(models=models, paired=pairs, budget=dict(seeds=[0, 1], steps=100, stop=dict(plateau=0.01)))
+
+
+def test_conclusions_follow_the_intervals_not_the_text():
+    from pacviz.viz import comparison_conclusions
+
+    both = [_pair("pac_s_curve", "emerging", -0.06, -0.08, -0.04), _pair("pac_s_curve", "realnvp", -0.3, -0.4, -0.2),
+            _pair("pac_raster", "pac_s_curve", 0.001, -0.002, 0.004)]
+    text = comparison_conclusions(_results(both))
+    assert "holds in miniature" in text and "by at least 0.060" in text and "as the paper found" in text
+    assert "PAC s-curve 6.000 < PAC raster 6.100 < Emerging Conv. 6.200 < RealNVP 6.300" in text
+    assert "Every run (8) stopped on its plateau" in text
+    open_interval = [_pair("pac_s_curve", "emerging", -0.03, -0.1, 0.02), both[1],
+                     _pair("pac_raster", "pac_s_curve", 0.01, 0.005, 0.02)]
+    text = comparison_conclusions(_results(open_interval, stopped=("plateau", "budget")))
+    assert "is not resolved here" in text and "unlike the paper" in text
+    assert "4 of 8 runs reached the step budget" in text
+    worse = [_pair("pac_s_curve", "emerging", 0.05, 0.01, 0.09), both[1]]
+    assert "does not hold here" in comparison_conclusions(_results(worse))
+    assert "No paired intervals" in comparison_conclusions(_results([]))
+
+
+def test_rerun_options_reproduce_the_committed_budget():
+    from pacviz.train import CompareOptions, load_comparison, rerun_options
+
+    results = load_comparison()
+    budget, options = results["budget"], CompareOptions(**rerun_options(results))
+    assert options.schedule() == (budget["warmup_steps"], budget["decay_steps"])
+    assert list(range(options.seeds)) == budget["seeds"] and options.steps // options.evals == budget["eval_every"]
+    assert (options.model_preset, options.dataset, options.plateau) == (budget["model_preset"], budget["dataset"],
+                                                                       budget["stop"]["plateau"])
+    assert options.models == tuple(results["order"])

@@ -91,3 +91,22 @@ def test_digits_train_and_test_are_different_images():
     train_rows = {img.tobytes() for img in train}
     # the source has a few duplicate bitmaps, so ask for "almost all", not all
     assert sum(img.tobytes() not in train_rows for img in test) > 0.95 * len(test)
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_photos16_is_photos_at_half_size_with_the_same_sources(split):
+    full, half = load_dataset("photos", split=split), load_dataset("photos16", split=split)
+    assert half.name == "photos16" and half.image_shape == (16, 16, 3) and half.num_levels == 256
+    np.testing.assert_array_equal(half.sources, full.sources)
+    # brute force: every pixel is the rounded mean of its 2×2 block
+    i = np.arange(0, len(full), 97)
+    blocks = full.images[i].astype(float)
+    means = (blocks[:, 0::2, 0::2] + blocks[:, 1::2, 0::2] + blocks[:, 0::2, 1::2] + blocks[:, 1::2, 1::2]) / 4
+    np.testing.assert_array_equal(half.images[i], np.floor(means + 0.5).astype(np.uint8))
+
+
+def test_half_size_refuses_odd_sides():
+    from pacviz.data.photos import half_size
+
+    with pytest.raises(ValueError, match="even height and width"):
+        half_size(np.zeros((1, 5, 4, 3), np.uint8))

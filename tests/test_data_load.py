@@ -7,11 +7,11 @@ from pacviz.data import DATASETS, Dataset, default_root, load_dataset
 
 
 def test_dataset_names():
-    assert DATASETS == ("photos", "digits", "cifar10", "imagenet32", "imagenet64")
+    assert DATASETS == ("photos", "photos16", "digits", "cifar10", "imagenet32", "imagenet64")
 
 
 def test_unknown_name_or_split_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="'photos', 'digits', 'cifar10'"):
+    with pytest.raises(ValueError, match="'photos', 'photos16', 'digits', 'cifar10'"):
         load_dataset("mnist")
     with pytest.raises(ValueError, match="'train', 'test'"):
         load_dataset("photos", split="val")

@@ -5,7 +5,7 @@
     for batch in BatchIterator(train, 64, seed=0):    # uint8 (64, 32, 32, 3), endless
         ...
 
-"photos" and "digits" ship inside pacviz; "cifar10", "imagenet32" and "imagenet64" are read
+"photos" (and its 16×16 "photos16") and "digits" ship inside pacviz; "cifar10", "imagenet32" and "imagenet64" are read
 from a folder you name (`root=`), which `download` fills where a network allows.
 """
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DATASETS = ("photos", "digits", "cifar10", "imagenet32", "imagenet64")
-EMBEDDED = ("photos", "digits")  # shipped inside pacviz; the others are read from files
+DATASETS = ("photos", "photos16", "digits", "cifar10", "imagenet32", "imagenet64")
+EMBEDDED = ("photos", "photos16", "digits")  # shipped inside pacviz; the others are read from files
 SPLITS = ("train", "test")
 
 

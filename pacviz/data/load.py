@@ -13,13 +13,13 @@ from .dataset import DATASETS, Dataset, check_split
 from .digits import load_digits
 from .imagenet import load_imagenet
 from .paths import default_root
-from .photos import load_photos
+from .photos import load_photos, load_photos16
 
 
 def load_dataset(name: str, *, root: str | Path | None = None, split: str = "train") -> Dataset:
     """Dataset `name` (one of DATASETS), split "train" or "test".
 
-    "photos" and "digits" ship inside pacviz and ignore `root`; the others are read from
+    "photos", "photos16" and "digits" ship inside pacviz and ignore `root`; the others are read from
     `root`, by default `default_root(name)` (`$PACVIZ_DATA/<name>` or `~/.cache/pacviz/<name>`).
     """
     if name not in DATASETS:
@@ -27,6 +27,8 @@ def load_dataset(name: str, *, root: str | Path | None = None, split: str = "tra
     check_split(split)
     if name == "photos":
         return load_photos(split)
+    if name == "photos16":
+        return load_photos16(split)
     if name == "digits":
         return load_digits(split)
     root = Path(root).expanduser() if root is not None else default_root(name)

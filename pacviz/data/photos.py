@@ -11,11 +11,16 @@ seven photographs plus their mirror images (2818). Test: 643 crops of three whol
 (chelsea, coffee, grace_hopper) that no training crop comes from. `Dataset.sources` says which
 photograph each image was cut from. Far less varied than CIFAR-10 (ten scenes, some of them
 microscope or telescope images), so its bits/dim are not comparable with CIFAR-10's.
+
+"photos16" is the same images at 16×16 (each 2×2 block of pixels averaged), same splits and
+sources: a quarter of the pixels per step, for comparisons that must reach a plateau on a CPU.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from dataclasses import replace
 
 from .assets import read_asset
 from .dataset import Dataset, check_split
@@ -55,3 +60,19 @@ def load_photos(split: str = "train") -> Dataset:
         crops, sources = np.concatenate([crops, crops[:, :, ::-1]]), np.tile(sources, 2)
     names = tuple(str(name) for name in arrays["sources"])
     return Dataset("photos", split, crops, num_levels=256, sources=sources, source_names=names)
+
+
+def half_size(images: np.ndarray) -> np.ndarray:
+    """Each 2×2 block of pixels averaged, rounded half up: uint8 (N, H, W, C) -> (N, H/2, W/2, C)."""
+    n, h, w, c = images.shape
+    if h % 2 or w % 2:
+        raise ValueError(f"half_size needs an even height and width, got {h}×{w}")
+    sums = images.reshape(n, h // 2, 2, w // 2, 2, c).astype(np.uint16).sum(axis=(2, 4))
+    return ((sums + 2) // 4).astype(np.uint8)
+
+
+def load_photos16(split: str = "train") -> Dataset:
+    """The "photos16" dataset: the "photos" images at half size, uint8 (N, 16, 16, 3), with the
+    same splits, mirror images and `sources`."""
+    full = load_photos(split)
+    return replace(full, name="photos16", images=half_size(full.images))

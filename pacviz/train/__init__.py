@@ -3,7 +3,7 @@
 from .checkpoint import CheckpointError, Checkpoints, read_meta
 from .compare_options import EQUAL_PARAM_OVERRIDES, CompareOptions, equal_param_overrides
 from .comparison import PAPER_TABLE2, compare
-from .comparison_results import load_comparison
+from .comparison_results import load_comparison, rerun_options
 from .config import TRAIN_PRESETS, TrainConfig, train_config
 from .load import export_run, export_weights, load_pretrained, load_run, load_weights
 from .run_evaluation import evaluate_run
@@ -18,7 +18,7 @@ from .trainer import TrainResult, TrainingDiverged, TrainingInterrupted, build_f
 __all__ = ["TRAIN_PRESETS", "CheckpointError", "Checkpoints", "MetricsLog", "TrainConfig", "TrainResult",
            "TrainingDiverged", "TrainingInterrupted", "WorkdirBusy", "build_for", "data_dependent_init", "export_weights", "load_pretrained", "load_run", "load_weights", "evaluate", "image_grid", "learning_rate_schedule",
            "make_optimizer", "mark_initialized", "read_meta", "read_metrics", "save_grid", "train", "train_config",
-           "EQUAL_PARAM_OVERRIDES", "PAPER_TABLE2", "CompareOptions", "compare", "evaluate_run", "export_run", "sample_run", "equal_param_overrides", "load_comparison", "table2_markdown",
+           "EQUAL_PARAM_OVERRIDES", "PAPER_TABLE2", "CompareOptions", "compare", "evaluate_run", "export_run", "sample_run", "equal_param_overrides", "load_comparison", "rerun_options", "table2_markdown",
            "table2_rows"]
 
 

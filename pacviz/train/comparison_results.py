@@ -78,6 +78,19 @@ def _runs_of_format_1(results: dict) -> dict:
             for name, record in results["models"].items()}
 
 
+def rerun_options(results: dict) -> dict:
+    """The keyword arguments of :func:`pacviz.train.compare` that rerun the budget of ``results``
+    (a :func:`load_comparison` dict): its models, preset, dataset, schedule, seeds, evaluations and
+    stopping rule. Add your own ``workdir`` and ``out``."""
+    budget = results["budget"]
+    stop = budget.get("stop", dict(plateau=0.0, min_evals=2))  # a format-1 file: no stopping rule
+    keys = ("model_preset", "dataset", "steps", "batch_size", "lr", "warmup_steps", "decay_steps", "final_lr",
+            "eval_images", "num_samples")
+    return dict({k: budget[k] for k in keys}, models=tuple(results.get("order", results["models"])),
+                seeds=len(budget["seeds"]), evals=budget["steps"] // budget["eval_every"], plateau=stop["plateau"],
+                min_evals=stop["min_evals"])
+
+
 def load_comparison(path=None) -> dict:
     """The results of :func:`compare`.
 

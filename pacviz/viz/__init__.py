@@ -23,6 +23,7 @@ from .inversion_timing import InversionTiming, inversion_timing_summary, time_in
 from .kernel_selectivity import edge_and_flat_pixels, kernel_selectivity
 from .live_training import LiveTraining, live_training_figure
 from .render import figure_to_png
+from .table2_conclusions import comparison_conclusions
 from .sample_images import DEFAULT_PHOTO, block_average, default_digit, default_photo
 from .tiles import tile, untile
 from .trajectory import jacobi_iterates
@@ -32,7 +33,7 @@ from .widgets import TrainedFilterExplorer
 
 __all__ = list(_figures_all) + [
     # helpers
-    "DEFAULT_PHOTO", "ExampleLayer", "InversionTiming", "inversion_timing_summary", "time_inversions", "block_average", "box_blur_weight", "custom_order", "edge_blurs", "step_edge", "default_digit", "default_photo",
+    "DEFAULT_PHOTO", "ExampleLayer", "InversionTiming", "inversion_timing_summary", "time_inversions", "block_average", "box_blur_weight", "comparison_conclusions", "custom_order", "edge_blurs", "step_edge", "default_digit", "default_photo",
     "dense_jacobian", "edge_and_flat_pixels", "example_layer", "kernel_selectivity", "figure_to_png", "jacobi_error_matrix", "jacobi_iterates",
     "literal_lower_pac", "matrix_powers", "order_permutation", "pac_jacobians", "permute_matrix", "tile",
     "unit_image", "untile",
