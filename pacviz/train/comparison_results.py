@@ -23,7 +23,7 @@ FORMAT = "pacviz-comparison/2"
 FORMAT_1 = "pacviz-comparison/1"
 RESULTS_NAME = "results.json"
 SAMPLES_NAME = "samples.npz"
-DEFAULT_DIR = PRETRAINED_DIR / "comparison_photos"
+DEFAULT_DIR = PRETRAINED_DIR / "comparison_photos16"
 RUN_KEYS = ("seed", "num_params", "overrides", "n_mixtures", "test_bpd", "steps", "stopped", "curve", "wall_time_s",
             "config")
 
@@ -102,7 +102,7 @@ def load_comparison(path=None) -> dict:
     interval ``low``..``high``), ``budget``, ``command``, ``stopping_rule``, ``paper_table2``,
     ``samples[name]`` (the lowest seed's final samples, ``(N, H, W, C)`` uint8) and
     ``seed_samples[name][seed]``. ``path``: the output folder (or its results.json); default: the
-    comparison shipped with pacviz (``pacviz/pretrained/comparison_photos``). Files of format 1
+    comparison shipped with pacviz (``pacviz/pretrained/comparison_photos16``). Files of format 1
     load as one seed per model, without per-image values (so without paired intervals).
     """
     from .comparison_summary import summarize
