@@ -5,6 +5,7 @@ number of calls of that kind in one step; then the whole step and the optimizer 
     python bench/bench_program_size.py                       # small preset, pac_s_curve, lower only
     python bench/bench_program_size.py --compile             # also compile each part (minutes)
     python bench/bench_program_size.py --preset paper --whole-only --compile   # the paper step only
+    python bench/bench_program_size.py --dropout-keys   # threefry vs unsafe_rbg dropout keys, side by side
 
 A module kind's row is measured on one instance, at the input shape it sees in the model
 (``jax.grad`` of the sum of its outputs with respect to its parameters and float inputs). Rows
@@ -15,6 +16,7 @@ they are not meant to add up; "whole step" is the real program.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections import OrderedDict
@@ -40,7 +42,7 @@ from pacviz.train import step as step_module  # noqa: E402
 from pacviz.train.config import train_config  # noqa: E402
 from pacviz.train.optimizer import make_optimizer  # noqa: E402
 from bench_models import prepared_model  # noqa: E402
-from timing import table  # noqa: E402
+from timing import interleaved_medians, table  # noqa: E402
 
 # (class, method) pairs whose calls are recorded while the model's ELBO is traced.
 KINDS = [(FusedDequantizationPadding, "forward_terms"), (Coupling, "forward_and_log_det"),
@@ -160,6 +162,89 @@ def optimizer_only(model):
     return update, (state,)
 
 
+def _rbg_key(key):
+    """An ``unsafe_rbg`` key seeded by a threefry key (typed or raw ``uint32[2]``), as JAX seeds them."""
+    data = jax.random.key_data(key) if jnp.issubdtype(jnp.result_type(key), jax.dtypes.prng_key) else key
+    return jax.random.wrap_key_data(jnp.concatenate([data, data]).astype(jnp.uint32), impl="unsafe_rbg")
+
+
+@contextlib.contextmanager
+def rbg_dropout_keys():
+    """Inside: ``nnx.Dropout`` streams built from ``unsafe_rbg`` keys (masks and ``fold_in`` drawn
+    with XLA's RngBitGenerator, not threefry), and ``nnx.reseed`` (the training step's) seeding
+    them from the step's key, each stream's key one generator draw (unsafe_rbg's ``fold_in`` is an
+    XOR: stream i's c-th draw would equal stream c's i-th)."""
+    init, reseed = nnx.Dropout.__init__, nnx.reseed
+
+    def dropout_init(self, rate, *, rngs, **kwargs):
+        init(self, rate, rngs=nnx.RngStream(_rbg_key(rngs["dropout"]()), tag="dropout"), **kwargs)
+
+    def rbg_reseed(node, **keys):
+        reseed(node, policy=lambda path, key, shape: jax.random.split(key, 1)[0],
+               **{name: _rbg_key(key) for name, key in keys.items()})
+
+    nnx.Dropout.__init__, nnx.reseed = dropout_init, rbg_reseed
+    try:
+        yield
+    finally:
+        nnx.Dropout.__init__, nnx.reseed = init, reseed
+
+
+def compare_dropout_keys(args, shape):
+    """pacviz's threefry dropout keys against ``unsafe_rbg`` ones, side by side in this process:
+    one residual block's forward + gradient and the whole training step (StableHLO ops, compile
+    s), and the compiled step's median ms (round-robin)."""
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}", flush=True)
+    rows, steps = [], {}
+    variants = (("threefry", contextlib.nullcontext), ("unsafe_rbg", rbg_dropout_keys))
+    for name, keys in variants[::-1] if args.reverse else variants:  # compiled one after the other
+        with keys():
+            model, images = prepared_model(args.model, args.preset, args.batch, shape)
+            modules = dict(nnx.iter_modules(model))
+            path, a, kw = record_calls(model, images)["GatedResidualBlock"][0]
+            block = measure(*part_gradient(modules[path], "__call__", a, kw), True)
+            fn, fn_args = whole_step(model, images)
+            start = time.perf_counter()
+            lowered = jax.jit(fn, donate_argnums=0).lower(*fn_args)
+            whole = dict(ops=stablehlo_ops(lowered), lower_s=time.perf_counter() - start)
+            start = time.perf_counter()
+            compiled = lowered.compile()
+            whole["compile_s"] = time.perf_counter() - start
+        print(f"  {name}: block {block}, whole step {whole}", flush=True)
+        rows.append([name, block["ops"], f"{block['compile_s']:.1f}", whole["ops"], f"{whole['compile_s']:.1f}"])
+        steps[name] = _stepper(compiled, fn_args)
+    medians = interleaved_medians({n: (s, ()) for n, s in steps.items()}, repeats=args.repeats)
+    masks = mask_medians(a[0].shape[:-1] + (model.config.hidden_channels,), args.repeats)
+    for row in rows:
+        row += [f"{1e3 * medians[row[0]]:.0f}", f"{1e3 * masks[row[0]]:.1f}"]
+    print(f"\n### Dropout keys: {args.model}, preset {args.preset}, batch {args.batch}, "
+          f"{shape[0]}×{shape[1]}×{shape[2]}, float32 (load average {os.getloadavg()[0]:.1f})\n")
+    print(table(rows, ("dropout keys", "block fwd + grad: ops", "block compile s", "whole step: ops",
+                       "whole step compile s", "median ms / step", "6 block masks alone, ms")))
+
+
+def mask_medians(shape, repeats):
+    """Median seconds of drawing 6 keep-0.8 masks of ``shape`` (``fold_in`` + Bernoulli, jitted)
+    with a threefry and with an ``unsafe_rbg`` key: the generators' own speed on this backend."""
+    draw = jax.jit(lambda key: [jax.random.bernoulli(jax.random.fold_in(key, i), 0.8, shape) for i in range(6)])
+    return interleaved_medians({"threefry": (draw, (jax.random.key(1),)),
+                                "unsafe_rbg": (draw, (_rbg_key(jax.random.key(1)),))}, repeats=4 * repeats)
+
+
+def _stepper(compiled, fn_args):
+    """A no-argument call of the compiled step that feeds its new state (donated) back in."""
+    leaves, rest = fn_args[0], fn_args[1:]
+
+    def run():
+        nonlocal leaves
+        leaves, metrics = compiled(leaves, *rest)
+        return metrics
+
+    return run
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="small")
@@ -168,10 +253,16 @@ def main(argv=None):
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--compile", action="store_true", help="also compile each program (slow)")
     parser.add_argument("--whole-only", action="store_true", help="only the whole step and the optimizer")
+    parser.add_argument("--dropout-keys", action="store_true",
+                        help="compare threefry and unsafe_rbg dropout keys (compiles and times the step)")
+    parser.add_argument("--repeats", type=int, default=10, help="timed steps per variant (--dropout-keys)")
+    parser.add_argument("--reverse", action="store_true", help="compile unsafe_rbg first (--dropout-keys)")
     args = parser.parse_args(argv)
     shape = (args.size, args.size, 3)
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}; {args.model}, preset {args.preset}, "
           f"batch {args.batch}, {shape}", flush=True)
+    if args.dropout_keys:
+        return compare_dropout_keys(args, shape)
     model, images = prepared_model(args.model, args.preset, args.batch, shape)
     rows = []
 
