@@ -102,8 +102,10 @@ def test_data_parallel_step_equals_single_device(short_run):
     """The trainer's step on 4 simulated CPU devices (batch split along "data"; the program the short
     run compiled, so it is not compiled again) equals the plain step on one device."""
     assert jax.device_count() >= 4, "tests/conftest.py asks XLA for 4 host devices"
+    from pacviz.train.load import load_run
+
     config = short_run.config
-    model = short_run.model
+    model, _ = load_run(short_run.workdir, which="last")  # its own arrays: the step below donates them
     model.train()
     optimizer = nnx.Optimizer(model, make_optimizer(config), wrt=nnx.Param)
     graphdef, state = nnx.split((model, optimizer))
@@ -120,7 +122,6 @@ def test_data_parallel_step_equals_single_device(short_run):
     for a, b in zip(jax.tree_util.tree_leaves(nnx.state(nnx.merge(graphdef, multi_state)[0], nnx.Param)),
                     jax.tree_util.tree_leaves(nnx.state(nnx.merge(graphdef, single_state)[0], nnx.Param))):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)
-    model.eval()
 
 
 def test_batch_size_must_split_over_devices():
