@@ -42,3 +42,20 @@ def test_default_xla_flags_are_added_only_where_the_user_set_none(monkeypatch):
     assert xla_options.set_default_xla_flags(mine) == "--xla_cpu_experimental_ynn_fusion_type=default"
     monkeypatch.setattr(xla_options, "_jaxlib_version", lambda: (0, 9))
     assert "XLA_FLAGS" not in (old := {}) and xla_options.set_default_xla_flags(old) == "" and old == {}
+
+
+def test_train_and_load_pretrained_turn_the_cache_on(tmp_path, monkeypatch):
+    """``pv.train`` and ``pv.load_pretrained`` point JAX at the cache before they compile anything."""
+    import pytest
+
+    from pacviz.train import load, trainer
+
+    calls = []
+    for module in (trainer, load):
+        monkeypatch.setattr(module, "use_compilation_cache", lambda name=module.__name__: calls.append(name))
+    with pytest.raises(ValueError, match="devices"):  # fails right after the cache is set, before any work
+        trainer.train(preset="quick", devices=10_000, workdir=str(tmp_path / "run"))
+    with pytest.raises(FileNotFoundError):
+        load.load_pretrained("no_such_model")
+    assert calls == ["pacviz.train.trainer", "pacviz.train.load"]
+    assert not (tmp_path / "run").exists()

@@ -13,6 +13,7 @@ import numpy as np
 from flax import nnx
 from tqdm.auto import tqdm
 
+from ..compilation_cache import use_compilation_cache
 from ..data.batching import BatchIterator, evaluation_images
 from ..data.load import load_dataset
 from ..models.build import build_model, count_params
@@ -143,6 +144,7 @@ def train(config: TrainConfig | None = None, *, preset: str = "default", callbac
     the current step, checkpoints it and raises :class:`TrainingInterrupted`.
     """
     config = config if config is not None else train_config(preset, **options)
+    use_compilation_cache()  # a resumed run or a new kernel loads the step instead of compiling it again
     mesh = data_mesh(config.devices)
     check_batch_size(config.batch_size, mesh)  # before the workdir is created or locked
     workdir = prepare_workdir(config.workdir)
