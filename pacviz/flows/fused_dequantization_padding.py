@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from ..ops.flat_random import normal
 from .chain import Chain
 
 
@@ -115,7 +116,7 @@ class FusedDequantizationPadding(nnx.Module):
             raise ValueError(f"x must have shape (..., H, W, {self.channels}), got {x.shape}")
         shape = x.shape[:-1] + (self.padded_channels,)
         if noise is None:
-            noise = jax.random.normal(noise_key(rngs), shape, dtype)
+            noise = normal(noise_key(rngs), shape, dtype)
         elif noise.shape != shape:
             raise ValueError(f"noise must have shape {shape}, got {noise.shape}")
         x = x.astype(noise.dtype)

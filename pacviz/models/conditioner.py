@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from ..ops.flat_random import bernoulli, lecun_normal, normal
 from ..ops.nonlinearities import squareswish
 
 
@@ -26,7 +27,7 @@ class WeightNormConv(nnx.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *, rngs: nnx.Rngs,
                  param_dtype=jnp.float32):
         shape = (kernel_size, kernel_size, in_channels, out_channels)
-        v = nnx.initializers.lecun_normal()(rngs.params(), shape, param_dtype)
+        v = lecun_normal(rngs.params(), shape, param_dtype)
         self.direction = nnx.Param(v)
         self.gain = nnx.Param(jnp.linalg.norm(v.reshape(-1, out_channels), axis=0))
         self.bias = nnx.Param(jnp.zeros((out_channels,), param_dtype))
@@ -45,6 +46,28 @@ class WeightNormConv(nnx.Module):
         return y + self.bias[...].astype(dtype)
 
 
+class Dropout(nnx.Dropout):
+    """``nnx.Dropout`` whose mask is drawn flat (:func:`~pacviz.ops.flat_random.bernoulli`): the same
+    mask from the same key, but XLA:CPU compiles the draw several times faster, and a training
+    step draws one per residual block."""
+
+    def __call__(self, inputs, *, deterministic: bool | None = None, rngs=None):
+        deterministic = self.deterministic if deterministic is None else deterministic
+        if self.rate == 0.0 or deterministic:
+            return inputs
+        if self.rate == 1.0:
+            return jnp.zeros_like(inputs)
+        stream = self.rngs if rngs is None else rngs
+        key = stream[self.rng_collection]() if isinstance(stream, nnx.Rngs) else (
+            stream() if isinstance(stream, nnx.RngStream) else stream)
+        keep = 1.0 - self.rate
+        shape = list(inputs.shape)
+        for axis in self.broadcast_dims:
+            shape[axis] = 1
+        mask = jnp.broadcast_to(bernoulli(key, keep, tuple(shape)), inputs.shape)
+        return jax.lax.select(mask, inputs / keep, jnp.zeros_like(inputs))
+
+
 class GatedResidualBlock(nnx.Module):
     """``x ← LayerNorm(x + a·σ(b))`` with ``[a, b] = Conv1×1(drop(nl(Conv3×3(nl(x)) + Conv1×1(nl(aux)))))``.
 
@@ -57,7 +80,7 @@ class GatedResidualBlock(nnx.Module):
         self.conv_in = WeightNormConv(channels, hidden_channels, kernel_size, rngs=rngs, param_dtype=param_dtype)
         self.conv_aux = (None if aux_channels is None else
                          WeightNormConv(aux_channels, hidden_channels, 1, rngs=rngs, param_dtype=param_dtype))
-        self.dropout = nnx.Dropout(dropout_rate, rngs=rngs)
+        self.dropout = Dropout(dropout_rate, rngs=rngs)
         self.conv_gate = WeightNormConv(hidden_channels, 2 * channels, 1, rngs=rngs, param_dtype=param_dtype)
         self.norm = nnx.LayerNorm(channels, rngs=rngs, param_dtype=param_dtype)
 
@@ -105,7 +128,8 @@ class Conditioner(nnx.Module):
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.aux_channels = aux_channels
-        self.conv_in = nnx.Conv(in_channels, initial_channels, (1, 1), rngs=rngs, param_dtype=param_dtype)
+        self.conv_in = nnx.Conv(in_channels, initial_channels, (1, 1), kernel_init=lecun_normal, rngs=rngs,
+                               param_dtype=param_dtype)
         self.blocks = nnx.List([
             GatedResidualBlock(initial_channels, hidden_channels, aux_channels=aux_channels,
                                dropout_rate=dropout_rate, kernel_size=kernel_size, rngs=rngs,
@@ -113,7 +137,7 @@ class Conditioner(nnx.Module):
             for _ in range(n_blocks)
         ])
         zeros = nnx.initializers.zeros_init()
-        out_init = dict(kernel_init=zeros, bias_init=zeros) if zero_init else {}
+        out_init = dict(kernel_init=zeros, bias_init=zeros) if zero_init else dict(kernel_init=lecun_normal)
         self.conv_out = nnx.Conv(initial_channels, out_channels, (1, 1), rngs=rngs,
                                  param_dtype=param_dtype, **out_init)
 
@@ -126,7 +150,7 @@ class Conditioner(nnx.Module):
         scale = jnp.asarray(scale, kernel.dtype)
         if scale.shape != (self.out_channels,):
             raise ValueError(f"scale must have shape ({self.out_channels},), got {scale.shape}")
-        noise = jax.random.normal(rngs.params(), kernel.shape, kernel.dtype)
+        noise = normal(rngs.params(), kernel.shape, kernel.dtype)
         self.conv_out.kernel[...] = kernel + noise * scale
 
     def __call__(self, x, aux=None):

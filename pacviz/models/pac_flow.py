@@ -23,6 +23,7 @@ from ..flows.squeeze import Squeeze
 from ..flows.transformer import Transformer
 from .conditioner import Conditioner
 from ..ops._checks import check_int
+from ..ops.flat_random import normal
 from .config import ModelConfig
 from .flow_step import FlowStep
 from .sample_report import check_temperature, sample_report, warn_about
@@ -215,7 +216,7 @@ class PACFlow(nnx.Module):
         (``report=True``: ``(images, SampleReport)``)."""
         num = check_int("num", num)
         temperature = check_temperature(temperature)
-        z = temperature * jax.random.normal(noise_key(rngs), (num,) + self.latent_shape)
+        z = temperature * normal(noise_key(rngs), (num,) + self.latent_shape)
         images, flags = self._decode(z, temperature)
         return (images, flags) if report else images
 

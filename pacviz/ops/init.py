@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from ._checks import check_kernel_size
+from .flat_random import normal
 
 
 def near_identity_weight(key, channels: int, kernel_size: int, scale: float = 0.02, dtype=jnp.float32):
@@ -15,5 +16,5 @@ def near_identity_weight(key, channels: int, kernel_size: int, scale: float = 0.
     starting near the identity keeps it close to I, as the paper's "noisy identity".
     """
     k = check_kernel_size(kernel_size)
-    w = scale * jax.random.normal(key, (k, k, channels, channels), dtype)
+    w = scale * normal(key, (k, k, channels, channels), dtype)
     return w.at[k // 2, k // 2].add(jnp.eye(channels, dtype=dtype))
