@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import jax
+import pytest
 
 from pacviz import compilation_cache, xla_options
 from pacviz.compilation_cache import cache_dir, use_compilation_cache
@@ -46,8 +47,6 @@ def test_default_xla_flags_are_added_only_where_the_user_set_none(monkeypatch):
 
 def test_train_and_load_pretrained_turn_the_cache_on(tmp_path, monkeypatch):
     """``pv.train`` and ``pv.load_pretrained`` point JAX at the cache before they compile anything."""
-    import pytest
-
     from pacviz.train import load, trainer
 
     calls = []

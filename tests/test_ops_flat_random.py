@@ -22,11 +22,12 @@ def test_draws_equal_the_shaped_draws(shape):
     np.testing.assert_array_equal(flat_random.bernoulli(key, 0.8, shape), jax.random.bernoulli(key, 0.8, shape))
 
 
-def test_float64_draws_equal_the_shaped_draws():
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_draws_of_a_given_dtype_equal_the_shaped_draws(dtype):
     key, shape = jax.random.PRNGKey(2), (3, 4, 5)
-    draw = flat_random.normal(key, shape, jnp.float64)
-    assert draw.dtype == jnp.float64
-    np.testing.assert_array_equal(draw, jax.random.normal(key, shape, jnp.float64))
+    draw = flat_random.normal(key, shape, dtype)
+    assert draw.dtype == dtype
+    np.testing.assert_array_equal(draw, jax.random.normal(key, shape, dtype))
 
 
 @pytest.mark.parametrize("shape", [(3, 3, 8, 16), (12, 5)])
@@ -54,8 +55,8 @@ def test_dropout_masks_like_flax_dropout():
 
 
 def test_residual_block_in_training_mode_is_unchanged(monkeypatch):
-    """The block with pacviz's Dropout gives what it gave with ``nnx.Dropout``: same weights (the
-    initialisers), same mask, same output."""
+    """The block with pacviz's Dropout gives what it gave with ``nnx.Dropout``: the same mask from
+    the same stream, so the same output (its weights' initialiser: ``test_lecun_normal_equals_flax``)."""
     block = GatedResidualBlock(8, 16, aux_channels=None, dropout_rate=0.2, kernel_size=3, rngs=nnx.Rngs(0))
     before = nnx.clone(block)
     x = jax.random.normal(jax.random.PRNGKey(1), (2, 6, 6, 8))
