@@ -40,7 +40,9 @@ def abstract(make) -> nnx.Module:
         return jax.tree_util.tree_map(lambda ref: ref[...], state)  # refs cannot leave the trace
 
     state = jax.eval_shape(build)
-    return nnx.merge(graph["def"], state)
+    # Plain variables again (shared ones stay shared), as an eager build makes them: jitted code
+    # that reads a state's leaves as arrays (the train step's finiteness check) cannot take refs.
+    return nnx.with_vars(nnx.merge(graph["def"], state), ref=False, allow_duplicates=True)
 
 
 __all__ = ["abstract", "abstract_model"]

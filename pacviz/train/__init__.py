@@ -13,10 +13,10 @@ from .optimizer import learning_rate_schedule, make_optimizer
 from .samples import image_grid, sample_run, save_grid
 from .lock import WorkdirBusy
 from ..models.evaluation import evaluate
-from .trainer import TrainResult, TrainingDiverged, TrainingInterrupted, build_for, train
+from .trainer import TrainResult, TrainingDiverged, TrainingInterrupted, build_for, evaluation_key, train
 
 __all__ = ["TRAIN_PRESETS", "CheckpointError", "Checkpoints", "MetricsLog", "TrainConfig", "TrainResult",
-           "TrainingDiverged", "TrainingInterrupted", "WorkdirBusy", "build_for", "data_dependent_init", "export_weights", "load_pretrained", "load_run", "load_weights", "evaluate", "image_grid", "learning_rate_schedule",
+           "TrainingDiverged", "TrainingInterrupted", "WorkdirBusy", "build_for", "data_dependent_init", "evaluation_key", "export_weights", "load_pretrained", "load_run", "load_weights", "evaluate", "image_grid", "learning_rate_schedule",
            "make_optimizer", "mark_initialized", "read_meta", "read_metrics", "save_grid", "train", "train_config",
            "EQUAL_PARAM_OVERRIDES", "PAPER_TABLE2", "CompareOptions", "compare", "evaluate_run", "export_run", "sample_run", "equal_param_overrides", "load_comparison", "rerun_options", "table2_markdown",
            "table2_rows"]

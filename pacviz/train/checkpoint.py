@@ -16,6 +16,7 @@ import orbax.checkpoint as ocp
 from flax import nnx
 
 from ..models.record import model_record
+from .fill import fill, is_abstract, named
 from .initialization import mark_initialized
 from .optimizer import flatten_per_leaf_state, per_leaf_template
 
@@ -155,7 +156,8 @@ def _restore_per_leaf_optimizer(manager, step, model, items, flat_template):
 
 
 def restore_into(manager: ocp.CheckpointManager, model, optimizer=None, step: int | None = None) -> dict:
-    """Restore a checkpoint of ``manager`` into ``model`` (and ``optimizer``)."""
+    """Restore a checkpoint of ``manager`` into ``model`` (and ``optimizer``). ``model`` may be
+    abstract (:mod:`pacviz.models.abstract`, without an optimizer): its variables are then filled."""
     step = manager.latest_step() if step is None else step
     where = Path(str(manager.directory)) / str(step)
     if step is None:
@@ -174,9 +176,12 @@ def restore_into(manager: ocp.CheckpointManager, model, optimizer=None, step: in
             f"or preset ({type(err).__name__}: {str(err)[:300]}). Use a new --workdir, or the options the "
             "checkpoint was made with; nothing was deleted.") from err
     _check_shapes(params, restored["params"], where)
-    state = nnx.state(model, nnx.Param)
-    nnx.replace_by_pure_dict(state, restored["params"])
-    nnx.update(model, state)
+    if is_abstract(model):  # traced from the record (load_run): fill every variable
+        fill(model, named(restored["params"]), where, CheckpointError)
+    else:
+        state = nnx.state(model, nnx.Param)
+        nnx.replace_by_pure_dict(state, restored["params"])
+        nnx.update(model, state)
     if optimizer is not None:
         opt_state = nnx.state(optimizer, nnx.OptState)
         nnx.replace_by_pure_dict(opt_state, restored["opt"])

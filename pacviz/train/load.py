@@ -15,21 +15,23 @@ from ..models.abstract import abstract
 from ..models.record import model_from_record, model_record, record_config
 from ..models.pac_flow import PACFlow
 from .checkpoint import CheckpointError, Checkpoints, read_meta
+from .fill import fill
 from .initialization import mark_initialized
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 
 
 def model_from_meta(meta: dict):
-    """A freshly built (untrained) model of the architecture a checkpoint record describes
-    (its ``model_config``; see :mod:`pacviz.models.record`)."""
-    return model_from_record(meta)
+    """The architecture a checkpoint record describes (its ``model_config``; see
+    :mod:`pacviz.models.record`), traced: every variable a shape, to be filled by a restore."""
+    return abstract(lambda rngs: model_from_record(meta, rngs=rngs))
 
 
 def load_run(workdir, which: str = "best", step: int | None = None):
     """``(model, meta)`` of checkpoint ``which`` ("best", or "last") of the run in ``workdir``.
 
-    Falls back from "best" to "last" when the run never evaluated. The model is in eval mode.
+    Falls back from "best" to "last" when the run never evaluated. The model is in eval mode. It is
+    built by tracing (no random initialisation) and filled with the checkpoint's weights.
     """
     if which not in ("best", "last"):
         raise ValueError(f"which must be 'best' or 'last', got {which!r}")
@@ -77,30 +79,6 @@ def export_run(workdir, out, *, which: str = "best", command: str | None = None)
     return out, meta
 
 
-def _filled(model, params: dict, where) -> PACFlow:
-    """``model`` (abstract: every variable a shape) with its parameters from ``params`` (name -> array),
-    fresh random-number keys, and zeros for the rest (counters and inversion statistics)."""
-    flat = nnx.to_flat_state(nnx.state(model))
-    # Built from host data, not by jax.random / jnp.zeros: each of those compiles a program (seconds).
-    seeds = iter(np.random.default_rng(0).integers(0, 2 ** 32, size=(len(flat), 2), dtype=np.uint32))
-    for key, var in flat:
-        name, spec = "/".join(map(str, key)), var.get_value()
-        if isinstance(var, nnx.Param):
-            if name not in params:
-                raise CheckpointError(f"the weights in {where} lack {name}: the files are damaged or from "
-                                      "another pacviz version")
-            value = params[name]
-            if value.shape != spec.shape:
-                raise CheckpointError(f"{name}: saved shape {value.shape} != model shape {spec.shape} in {where}")
-            var.set_value(jax.numpy.asarray(value, spec.dtype))
-        elif jax.dtypes.issubdtype(spec.dtype, jax.dtypes.prng_key):
-            var.set_value(jax.random.wrap_key_data(next(seeds)))
-        else:
-            var.set_value(jax.numpy.asarray(np.zeros(spec.shape, spec.dtype)))
-    nnx.update(model, nnx.from_flat_state(flat))
-    return model
-
-
 def load_weights(path):
     """``(model, meta)`` from a folder written by :func:`export_weights`; the model is traced (no
     random initialisation) from the recorded architecture and filled in with the weights."""
@@ -116,7 +94,7 @@ def load_weights(path):
             params = {name: saved[name] for name in saved.files}
     except (ValueError, OSError) as err:
         raise CheckpointError(f"the weights in {path} cannot be read ({err}); the file is damaged") from err
-    _filled(model, params, path)
+    fill(model, params, path, CheckpointError)
     mark_initialized(model)
     model.eval()
     return model, meta
