@@ -54,9 +54,9 @@ def prepared_model(name, preset, batch, shape):
     return model, images
 
 
-def prepared_step(name, preset, batch, shape):
+def prepared_step(name, preset, batch, shape, scan_blocks: bool | None = None):
     """``(step(state) -> (state, metrics), state, params, lowered)``: the training step as the
-    trainer of the imported pacviz calls it."""
+    trainer of the imported pacviz calls it (``scan_blocks``: its choice unless given)."""
     import jax
     from flax import nnx
 
@@ -70,7 +70,8 @@ def prepared_step(name, preset, batch, shape):
     graphdef, state = nnx.split((model, optimizer))
     keys = (jax.random.PRNGKey(1), jax.random.PRNGKey(2))
     if hasattr(step_module, "TrainStep"):  # flat donated leaves, graphdef closed over
-        fast = step_module.TrainStep(graphdef, state)
+        choice = {} if scan_blocks is None else dict(scan_blocks=scan_blocks)
+        fast = step_module.TrainStep(graphdef, state, **choice)
         return (lambda leaves: fast(leaves, images, *keys)), fast.leaves(state), pv.count_params(model), \
             (lambda leaves: fast.lower(leaves, images, *keys))
     return (lambda s: step_module.train_step(graphdef, s, images, *keys)), state, pv.count_params(model), \

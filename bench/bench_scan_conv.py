@@ -8,8 +8,8 @@ A stack of ``--blocks`` residual convolutions (``x + conv(relu(x), W_i)``, batch
 
 - unrolled: a Python loop, one convolution per block in the program;
 - scan: ``lax.scan`` over the stacked kernels (the layout a scanned model would use);
-- scan, own backward: the same scan with a convolution whose ``custom_vjp`` writes both
-  gradients as forward convolutions with HWIO kernels.
+- scan, own backward: the same scan with :func:`pacviz.ops.conv_same_in_loop`, whose
+  ``custom_vjp`` writes both gradients as forward convolutions with HWIO kernels.
 
 Autodiff transposes a convolution into convolutions whose kernel layout is HWOI (input-gradient)
 or a batch/feature swap (weight-gradient). Outside a loop XLA:CPU rewrites them to its fast
@@ -30,7 +30,9 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax import lax  # noqa: E402
 
-from timing import interleaved_medians, table  # noqa: E402
+from timing import compile_time, interleaved_medians, table  # noqa: E402
+
+from pacviz.ops.conv import conv_same_in_loop  # noqa: E402
 
 HWIO = ("NHWC", "HWIO", "NHWC")
 HWOI = ("NHWC", "HWOI", "NHWC")
@@ -39,33 +41,6 @@ HWOI = ("NHWC", "HWOI", "NHWC")
 def conv(x, w, dims=HWIO):
     """SAME, stride-1 convolution. x: (N, H, W, C), w: (K, K, C, F) for HWIO."""
     return lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dims)
-
-
-@jax.custom_vjp
-def conv_own_backward(x, w):
-    """:func:`conv` whose gradients are forward HWIO convolutions (fast inside loops on CPU)."""
-    return conv(x, w)
-
-
-def _forward(x, w):
-    return conv(x, w), (x, w)
-
-
-def _backward(saved, dy):
-    x, w = saved
-    k = w.shape[0]
-    # dx: correlate dy with the flipped kernel, its in/out features swapped (still HWIO).
-    dx = conv(dy, jnp.flip(w, (0, 1)).swapaxes(2, 3))
-    # dW[a, b, i, o] = sum_{n,h,w} xp[n, h+a, w+b, i] dy[n, h, w, o]: a VALID convolution with the
-    # input features as batch and the images as features.
-    p = (k - 1) // 2
-    xp = jnp.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
-    dw = lax.conv_general_dilated(xp.transpose(3, 1, 2, 0), dy.transpose(1, 2, 0, 3), (1, 1), "VALID",
-                                  dimension_numbers=HWIO)  # (Cin, K, K, Cout)
-    return dx, dw.transpose(1, 2, 0, 3)
-
-
-conv_own_backward.defvjp(_forward, _backward)
 
 
 def loss_unrolled(ws, x):
@@ -122,8 +97,9 @@ def main():
     grads = {
         "unrolled": jax.jit(jax.grad(loss_unrolled)),
         "scan": jax.jit(jax.grad(_loss_scan(conv))),
-        "scan, own backward": jax.jit(jax.grad(_loss_scan(conv_own_backward))),
+        "scan, own backward": jax.jit(jax.grad(_loss_scan(conv_same_in_loop))),
     }
+    compiled = {name: compile_time(fn, ws, x) for name, fn in grads.items()}
     reference = grads["unrolled"](ws, x)
     for name, fn in grads.items():  # all three compute the same gradient
         err = float(jnp.max(jnp.abs(fn(ws, x) - reference)) / jnp.max(jnp.abs(reference)))
@@ -134,8 +110,9 @@ def main():
                                  **{f"forward, {k}": (f, (ws, x)) for k, f in forward.items()}}, args.repeats)
     base = times["gradient, unrolled"]
     print(f"{args.blocks} residual conv blocks, batch 8, 16×16×32, 3×3, float32, {jax.default_backend()}")
-    print(table([(k, f"{v * 1e3:.2f}", f"{v / base:.2f}×") for k, v in times.items()],
-                ("program", "ms (median)", "÷ unrolled gradient")))
+    first = {f"gradient, {k}": f"{v:.2f}" for k, v in compiled.items()}  # compile + first call
+    print(table([(k, f"{v * 1e3:.2f}", f"{v / base:.2f}×", first.get(k, "")) for k, v in times.items()],
+                ("program", "ms (median)", "÷ unrolled gradient", "first call s")))
 
     singles = single_convs(x, ws[0], args.blocks)
     times = interleaved_medians(singles, args.repeats)

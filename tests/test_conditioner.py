@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from pacviz.models.conditioner import Conditioner, WeightNormConv
+from pacviz.models.conditioner import Conditioner, WeightNormConv, scanned_blocks
 from pacviz.flows.testing import perturb_params
 
 SMALL = dict(n_blocks=1, hidden_channels=8, initial_channels=4)
@@ -86,3 +86,33 @@ def test_weight_norm_conv():
     y = conv(x)
     conv.direction[...] = 3.0 * conv.direction[...]
     np.testing.assert_allclose(conv(x), y, rtol=1e-5, atol=1e-6)
+
+
+def test_scanned_blocks_compute_the_loop_exactly_and_its_gradient():
+    """One lax.scan over the stacked blocks: the same output (dropout masks included, each block's key
+    drawn from its own stream) and the same gradient, in float64; jacfwd needs the loop."""
+    net = Conditioner(3, 5, n_blocks=3, hidden_channels=6, initial_channels=4, aux_channels=2, rngs=nnx.Rngs(0))
+    perturb_params(net, 1, 0.5)
+    nnx.update(net, jax.tree.map(lambda p: p.astype(jnp.float64), nnx.state(net, nnx.Param)))
+    x, aux = _normal((2, 5, 6, 3)).astype(jnp.float64), _normal((2, 5, 6, 2), 1).astype(jnp.float64)
+
+    def loss(net, x):
+        return jnp.sum(jnp.sin(net(x, aux=aux)))
+
+    for mode in ("eval", "train"):
+        getattr(net, mode)()
+        results = {}
+        for on in (False, True):
+            copy = nnx.clone(net)  # the same dropout stream state for both
+            scanned_blocks(copy, on, min_blocks=3)
+            assert copy.scan_blocks is on
+            results[on] = nnx.jit(nnx.value_and_grad(loss, argnums=(0, 1)))(copy, x)
+        (value, (g_net, g_x)), (value_s, (g_net_s, g_x_s)) = results[False], results[True]
+        np.testing.assert_allclose(value_s, value, rtol=1e-12)
+        np.testing.assert_allclose(g_x_s, g_x, rtol=1e-10, atol=1e-12)
+        for a, b in zip(jax.tree.leaves(g_net_s), jax.tree.leaves(g_net), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert not scanned_blocks(nnx.clone(net), min_blocks=4).scan_blocks  # too few blocks to gain
+    # Dropout really was on in training mode: the training value differs from evaluation's.
+    net.eval()
+    assert abs(float(nnx.jit(loss)(net, x)) - float(value)) > 1e-6

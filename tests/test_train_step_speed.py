@@ -139,3 +139,20 @@ def test_finished_run_says_so_and_does_not_step_again(tmp_path, capsys, monkeypa
     assert again.history == first.history
     for a, b in zip(jax.tree.leaves(nnx.state(again.model, nnx.Param)), jax.tree.leaves(nnx.state(first.model, nnx.Param))):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_the_step_scans_deep_conditioners_into_a_smaller_program():
+    """With 4+ residual blocks per conditioner the step holds one scanned block per conditioner:
+    fewer operations, a while loop; with the loop it has none (lowering only, nothing compiled)."""
+    model = build_model("pac_s_curve", (8, 8, 1), preset="tiny", num_levels=17, blocks=4, dropout=0.2,
+                        rngs=nnx.Rngs(params=0, dropout=1))
+    model.train()
+    graphdef, state = nnx.split((model, nnx.Optimizer(model, make_optimizer(CONFIG), wrt=nnx.Param)))
+    texts = {}
+    for scan in (True, False):
+        step = TrainStep(graphdef, state, scan_blocks=scan)
+        texts[scan] = step.lower(step.leaves(state), _images(), *KEYS).as_text()
+    ops = {scan: sum("stablehlo." in line for line in text.splitlines()) for scan, text in texts.items()}
+    whiles = {scan: text.count("stablehlo.while") for scan, text in texts.items()}
+    assert whiles[True] > whiles[False], whiles  # the main flow's conditioners (4 blocks) became loops
+    assert ops[True] < ops[False], ops

@@ -3,6 +3,7 @@
 Grep "Eq. N" to find equation N.
 """
 
+from .conv import conv_same, conv_same_in_loop
 from .init import near_identity_weight
 from .inverse import PacInverseInfo, pac_inverse, pac_inverse_substitution
 from .jacobi import JacobiInfo, default_tol, jacobi

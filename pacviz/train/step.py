@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from ..models.conditioner import scanned_blocks
 from ..models.likelihood import bits_per_dim_from_nats
 
 
@@ -38,7 +39,7 @@ def global_norm(tree) -> jax.Array:
     return jnp.linalg.norm(jnp.concatenate([jnp.ravel(x) for x in jax.tree.leaves(tree)]))
 
 
-def _train_step(graphdef, state, images, noise_key, dropout_key):
+def _train_step(graphdef, state, images, noise_key, dropout_key, scan_blocks: bool = True):
     """One AdaBelief step on ``images (B, H, W, C)``.
 
     ``graphdef, state = nnx.split((model, optimizer))``. Dropout is reseeded from ``dropout_key``
@@ -47,9 +48,12 @@ def _train_step(graphdef, state, images, noise_key, dropout_key):
     (bits/dim, of the parameters before the step), ``grad_norm`` and ``finite``: the loss, the
     gradient and every updated parameter are finite. A step that is not finite returns the input
     ``state`` unchanged (parameters and optimizer state), so NaN never enters the model.
+    ``scan_blocks``: apply the residual blocks of each conditioner that has 4 or more as one scan
+    (:func:`~pacviz.models.conditioner.scanned_blocks`: the same step, a smaller program).
     """
     old_leaves = jax.tree.leaves(state)  # the arrays themselves: merge's Variables are updated in place
     model, optimizer = nnx.merge(graphdef, state)
+    scanned_blocks(model, scan_blocks)
     nnx.reseed(model, dropout=dropout_key)
     loss, grads = nnx.value_and_grad(mean_bits_per_dim)(model, images, noise_key)
     grad_norm = global_norm(grads)
@@ -59,7 +63,7 @@ def _train_step(graphdef, state, images, noise_key, dropout_key):
     return new_state, dict(loss=loss, grad_norm=grad_norm, finite=finite)
 
 
-train_step = jax.jit(_train_step, static_argnums=0)
+train_step = jax.jit(_train_step, static_argnums=0, static_argnames="scan_blocks")
 
 
 class TrainStep:
@@ -76,13 +80,15 @@ class TrainStep:
     :func:`train_step`; after a call the leaves passed in are consumed.
     """
 
-    def __init__(self, graphdef, state):
+    def __init__(self, graphdef, state, *, scan_blocks: bool = True):
         self.graphdef = graphdef
         self.treedef = jax.tree.structure(state)
+        self.scan_blocks = scan_blocks
         self._step = jax.jit(self._flat_step, donate_argnums=0)
 
     def _flat_step(self, leaves, images, noise_key, dropout_key):
-        state, metrics = _train_step(self.graphdef, self.state(leaves), images, noise_key, dropout_key)
+        state, metrics = _train_step(self.graphdef, self.state(leaves), images, noise_key, dropout_key,
+                                     self.scan_blocks)
         return jax.tree.leaves(state), metrics
 
     def leaves(self, state) -> list:
