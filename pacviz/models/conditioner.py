@@ -141,7 +141,7 @@ class Conditioner(nnx.Module):
         out_init = dict(kernel_init=zeros, bias_init=zeros) if zero_init else dict(kernel_init=lecun_normal)
         self.conv_out = nnx.Conv(initial_channels, out_channels, (1, 1), rngs=rngs,
                                  param_dtype=param_dtype, **out_init)
-        # Set by the training step (see :func:`scanned_blocks`): one scanned block in the program.
+        # Set by the training step on GPUs (see :func:`scanned_blocks`): one scanned block in the program.
         self.scan_blocks = False
 
     def _blocks(self, h, aux):
@@ -205,9 +205,10 @@ def scanned_blocks(model, on: bool = True, *, min_blocks: int = 4):
     forward-mode ``jax.jacfwd`` can pass). Returns ``model``.
 
     The program then holds one block per conditioner instead of ``n_blocks``, with the same results.
-    At the paper's 12/6/12 blocks the training step's compile time falls by a third with no clear
-    change in step time on CPU; with two blocks (preset small) a scan compiles slower than the loop,
-    hence ``min_blocks`` (``bench/RESULTS.md``, "Residual blocks scanned").
+    At the paper's 12/6/12 blocks the training step compiles 1.5–1.9× faster on CPU but runs ~1.2×
+    slower there (the training step scans by default on GPUs only); with two blocks (preset small) a
+    scan compiles slower than the loop, hence ``min_blocks`` (``bench/RESULTS.md``, "Residual blocks
+    scanned").
     """
     for _, module in nnx.iter_modules(model):
         if isinstance(module, Conditioner):

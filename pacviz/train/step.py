@@ -39,7 +39,14 @@ def global_norm(tree) -> jax.Array:
     return jnp.linalg.norm(jnp.concatenate([jnp.ravel(x) for x in jax.tree.leaves(tree)]))
 
 
-def _train_step(graphdef, state, images, noise_key, dropout_key, scan_blocks: bool = True):
+def scan_by_default() -> bool:
+    """Whether the training step scans the residual blocks on this backend: not on a CPU, where the
+    scanned step compiles 1.5–1.9× faster at paper size but runs ~1.2× slower (``bench/RESULTS.md``,
+    "Residual blocks scanned"); on a GPU or TPU, yes."""
+    return jax.default_backend() != "cpu"
+
+
+def _train_step(graphdef, state, images, noise_key, dropout_key, scan_blocks: bool = False):
     """One AdaBelief step on ``images (B, H, W, C)``.
 
     ``graphdef, state = nnx.split((model, optimizer))``. Dropout is reseeded from ``dropout_key``
@@ -77,13 +84,14 @@ class TrainStep:
     The graphdef is closed over (not hashed on every call as a static argument) and the leaves are
     donated (the step updates parameters and optimizer state in place): at paper size that is the
     difference between ~200 ms and ~35 ms of Python and copying per call. Same results as
-    :func:`train_step`; after a call the leaves passed in are consumed.
+    :func:`train_step`; after a call the leaves passed in are consumed. ``scan_blocks``: scan the
+    residual blocks of conditioners with 4+ blocks (default: :func:`scan_by_default`, per backend).
     """
 
-    def __init__(self, graphdef, state, *, scan_blocks: bool = True):
+    def __init__(self, graphdef, state, *, scan_blocks: bool | None = None):
         self.graphdef = graphdef
         self.treedef = jax.tree.structure(state)
-        self.scan_blocks = scan_blocks
+        self.scan_blocks = scan_by_default() if scan_blocks is None else scan_blocks
         self._step = jax.jit(self._flat_step, donate_argnums=0)
 
     def _flat_step(self, leaves, images, noise_key, dropout_key):
