@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import jax
 import numpy as np
 from flax import nnx
 
