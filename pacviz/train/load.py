@@ -11,8 +11,7 @@ from flax import nnx
 
 from ..compilation_cache import use_compilation_cache
 from ..models.abstract import abstract
-from ..models.record import model_from_record, model_record, record_config
-from ..models.pac_flow import PACFlow
+from ..models.record import model_from_record, model_record
 from .checkpoint import CheckpointError, Checkpoints, read_meta
 from .fill import fill
 from .initialization import mark_initialized
@@ -85,9 +84,7 @@ def load_weights(path):
     if not (path / "params.npz").exists() or not (path / "meta.json").exists():
         raise FileNotFoundError(f"{path} must hold params.npz and meta.json (see export_weights)")
     meta = json.loads((path / "meta.json").read_text())
-    config = record_config(meta)
-    model = abstract(lambda rngs: PACFlow(config, tuple(meta["image_shape"]), num_levels=meta["num_levels"],
-                                          rngs=rngs))
+    model = model_from_meta(meta)
     try:
         with np.load(path / "params.npz") as saved:
             params = {name: saved[name] for name in saved.files}

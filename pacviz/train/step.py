@@ -46,7 +46,7 @@ def scan_by_default() -> bool:
     return jax.default_backend() != "cpu"
 
 
-def _train_step(graphdef, state, images, noise_key, dropout_key, scan_blocks: bool = False):
+def _train_step(graphdef, state, images, noise_key, dropout_key, scan_blocks: bool | None = None):
     """One AdaBelief step on ``images (B, H, W, C)``.
 
     ``graphdef, state = nnx.split((model, optimizer))``. Dropout is reseeded from ``dropout_key``
@@ -56,11 +56,12 @@ def _train_step(graphdef, state, images, noise_key, dropout_key, scan_blocks: bo
     gradient and every updated parameter are finite. A step that is not finite returns the input
     ``state`` unchanged (parameters and optimizer state), so NaN never enters the model.
     ``scan_blocks``: apply the residual blocks of each conditioner that has 4 or more as one scan
-    (:func:`~pacviz.models.conditioner.scanned_blocks`: the same step, a smaller program).
+    (:func:`~pacviz.models.conditioner.scanned_blocks`: the same step, a smaller program); default
+    :func:`scan_by_default`, per backend.
     """
     old_leaves = jax.tree.leaves(state)  # the arrays themselves: merge's Variables are updated in place
     model, optimizer = nnx.merge(graphdef, state)
-    scanned_blocks(model, scan_blocks)
+    scanned_blocks(model, scan_by_default() if scan_blocks is None else scan_blocks)
     nnx.reseed(model, dropout=dropout_key)
     loss, grads = nnx.value_and_grad(mean_bits_per_dim)(model, images, noise_key)
     grad_norm = global_norm(grads)
@@ -91,7 +92,7 @@ class TrainStep:
     def __init__(self, graphdef, state, *, scan_blocks: bool | None = None):
         self.graphdef = graphdef
         self.treedef = jax.tree.structure(state)
-        self.scan_blocks = scan_by_default() if scan_blocks is None else scan_blocks
+        self.scan_blocks = scan_blocks
         self._step = jax.jit(self._flat_step, donate_argnums=0)
 
     def _flat_step(self, leaves, images, noise_key, dropout_key):
