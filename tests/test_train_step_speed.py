@@ -142,8 +142,8 @@ def test_finished_run_says_so_and_does_not_step_again(tmp_path, capsys, monkeypa
 
 
 def test_the_step_scans_deep_conditioners_into_a_smaller_program():
-    """With 4+ residual blocks per conditioner the step holds one scanned block per conditioner:
-    fewer operations, a while loop; with the loop it has none (lowering only, nothing compiled)."""
+    """With 4+ residual blocks per conditioner the scanned step holds one block per conditioner:
+    fewer operations and more while loops than the looped step (lowering only, nothing compiled)."""
     model = build_model("pac_s_curve", (8, 8, 1), preset="tiny", num_levels=17, blocks=4, dropout=0.2,
                         rngs=nnx.Rngs(params=0, dropout=1))
     model.train()
