@@ -295,6 +295,17 @@ WIDGET_OUTPUTS = """
 }
 """
 
+# Per code cell: its execution count and each output's type and MIME types (for failure messages).
+CELL_OUTPUTS = """
+(name) => {
+  """ + FIND_PANEL + """
+  return Array.from(findPanel(name).content.model.cells).map((cell, index) => ({cell, index}))
+    .filter(item => item.cell.type === 'code')
+    .map(({cell, index}) => ({cell: index, count: cell.executionCount,
+                              outputs: cell.outputs.toJSON().map(o => o.output_type + ' ' + Object.keys(o.data || {}).join(','))}));
+}
+"""
+
 IMAGE_DECODED = "img => img.complete && img.naturalWidth > 0"
 
 # Outputs whose widget view failed or is still loading (the widget front-end's own texts).
@@ -357,8 +368,15 @@ def test_notebook_explorer_in_jupyterlab(name, lab, browser, screenshots):
         assert state["done"]["ok"] and not state["errors"] and not state["unexecuted"], (
             f"{name}: {state}\n{lab.log_tail()}")
         assert page.evaluate(STDERR_TRACEBACKS) == []
+        # The run's promise and an idle kernel can come before the last outputs reach the cell models.
+        try:
+            page.wait_for_function(f"(name) => ({WIDGET_OUTPUTS})(name).length > 0", arg=name,
+                                   timeout=WIDGET_TIMEOUT_MS)
+        except PlaywrightTimeout as err:
+            raise AssertionError(f"{name} displayed no widget in {WIDGET_TIMEOUT_MS / 1000:.0f} s after its run; "
+                                 f"cells {page.evaluate(CELL_OUTPUTS, name)}; console errors {console_errors[-5:]}\n"
+                                 f"{lab.log_tail()}") from err
         outputs = page.evaluate(WIDGET_OUTPUTS, name)
-        assert outputs, f"{name} displayed no widget"
         assert all(output["drawn"] for output in outputs), (
             f"{name}: the widget front-end did not draw the widgets: {outputs}; console errors {console_errors[-3:]}")
 
