@@ -7,8 +7,11 @@ Where: ``$PACVIZ_COMPILATION_CACHE`` if set (``0`` turns the cache off), else
 ``$XDG_CACHE_HOME/pacviz/jax`` (``~/.cache/pacviz/jax``). A cache folder the user gave JAX
 (``jax_compilation_cache_dir``) is left as it is. Entries are keyed by the program, the XLA
 options and the jaxlib version, so an upgrade never loads a stale program; deleting the folder
-is always safe. Programs that compile in under a second are not stored unless
-``$JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS`` says otherwise.
+is always safe. Every program is stored, however quickly it compiled (JAX's default keeps only
+those over a second), unless ``$JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS`` says otherwise: a
+model's eager initialisers are ~100 programs of 0.05-0.3 s each, and loading them all is faster
+than compiling them (``pv.build_model`` of the tiny model in a second process: 7.2 s → 3.0 s;
+``bench/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,6 @@ def use_compilation_cache() -> Path | None:
     except OSError:  # a read-only home: run without the cache rather than fail
         return None
     jax.config.update("jax_compilation_cache_dir", str(folder))
-    if MIN_SECONDS_ENV not in os.environ:  # small programs recompile faster than they load
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    if MIN_SECONDS_ENV not in os.environ:
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     return folder

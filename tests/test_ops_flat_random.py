@@ -20,6 +20,8 @@ def test_draws_equal_the_shaped_draws(shape):
     assert draw.dtype == shaped.dtype  # JAX's default float (float64 here: the tests enable x64)
     np.testing.assert_array_equal(draw, shaped)
     np.testing.assert_array_equal(flat_random.bernoulli(key, 0.8, shape), jax.random.bernoulli(key, 0.8, shape))
+    np.testing.assert_array_equal(flat_random.uniform(key, shape, minval=0.5, maxval=2.0),
+                                  jax.random.uniform(key, shape, minval=0.5, maxval=2.0))
 
 
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])

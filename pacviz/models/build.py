@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 from flax import nnx
 
+from ..compilation_cache import use_compilation_cache
 from .config import MODEL_NAMES, model_config
 from .pac_flow import PACFlow
 
@@ -17,6 +18,7 @@ def build_model(name: str, image_shape=(32, 32, 3), *, rngs: nnx.Rngs, preset: s
     ``overrides``: any :class:`~pacviz.models.config.ModelConfig` field, e.g. ``blocks=6``.
     ``num_levels``: pixel levels of the data (256; 17 for the 8×8 digits).
     """
+    use_compilation_cache()  # its eager initialisers are ~100 small programs: a second process loads them
     return PACFlow(model_config(name, preset, **overrides), image_shape, num_levels=num_levels, rngs=rngs)
 
 

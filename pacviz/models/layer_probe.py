@@ -24,6 +24,7 @@ from flax import nnx
 
 from ..flows.main_flow_layer import MainFlowLayer
 from ..flows.pac_linear import TriangularConv
+from ..ops.flat_random import normal
 from ..ops.masks import channel_masks, lower_spatial_mask
 from ..ops.triangular import upper_pac
 from .pac_flow import PACFlow, evaluation_mode
@@ -225,7 +226,7 @@ def probe_pac_layers(model: PACFlow, images, *, noise=None, seed: int = 0, dtype
         raise ValueError(f"this model ({model.config.linear} linear layers) has no PAC or emerging layer to probe")
     shape = images.shape[:-1] + (model.dequantization.padded_channels,)
     if noise is None:
-        noise = jax.random.normal(jax.random.PRNGKey(seed), shape, dtype)
+        noise = normal(jax.random.PRNGKey(seed), shape, dtype)
     elif tuple(np.shape(noise)) != shape:
         raise ValueError(f"noise must have shape {shape} (images' shape with {shape[-1]} padded channels), "
                          f"got {np.shape(noise)}")

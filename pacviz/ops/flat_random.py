@@ -28,6 +28,11 @@ def normal(key, shape, dtype=float):
     return jax.random.normal(key, _flat(shape), dtype).reshape(shape)
 
 
+def uniform(key, shape, dtype=float, minval=0.0, maxval=1.0):
+    """``U[minval, maxval)`` of ``shape``: ``jax.random.uniform(key, shape, dtype, minval, maxval)``."""
+    return jax.random.uniform(key, _flat(shape), dtype, minval, maxval).reshape(shape)
+
+
 def bernoulli(key, p, shape):
     """Booleans of ``shape``, True with probability ``p``: ``jax.random.bernoulli(key, p, shape)``."""
     return jax.random.bernoulli(key, p, _flat(shape)).reshape(shape)
@@ -42,4 +47,4 @@ def lecun_normal(key, shape, dtype=float):
     return jax.random.truncated_normal(key, -2, 2, _flat(shape), dtype).reshape(shape) * stddev
 
 
-__all__ = ["bernoulli", "lecun_normal", "normal"]
+__all__ = ["bernoulli", "lecun_normal", "normal", "uniform"]

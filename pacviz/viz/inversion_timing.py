@@ -12,6 +12,7 @@ whatever device JAX uses: the numbers are this machine's, not a constant.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import pacviz as pv
+from pacviz.ops.flat_random import normal, uniform
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,19 @@ class InversionTiming:
         return self.substitution_ms / self.jacobi_ms
 
 
-def _layer(key, batch, side, channels, kernel_size):
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _layer(key, batch, side, channels, kernel_size, mask):
+    """``(x, weight, kernel, z)`` of a random near-identity layer and its output: one compiled
+    program per shape (op by op, each random draw and the forward would compile on its own)."""
     ks = jax.random.split(key, 5)
-    x = jax.random.normal(ks[0], (batch, side, side, channels))
-    f = jnp.tanh(jax.random.normal(ks[1], (batch, side, side, channels)))
-    sigma2 = jax.random.uniform(ks[2], (batch, side, side, channels), minval=0.5, maxval=1.0)
-    lengthscale = jax.random.uniform(ks[3], (batch, side, side, channels), minval=0.2, maxval=1.0)
+    shape = (batch, side, side, channels)
+    x = normal(ks[0], shape)
+    f = jnp.tanh(normal(ks[1], shape))
+    sigma2 = uniform(ks[2], shape, minval=0.5, maxval=1.0)
+    lengthscale = uniform(ks[3], shape, minval=0.2, maxval=1.0)
     weight = pv.near_identity_weight(ks[4], channels, kernel_size, 0.02)
-    return x, weight, pv.pac_kernel(f, sigma2, lengthscale, kernel_size)
+    kernel = pv.pac_kernel(f, sigma2, lengthscale, kernel_size)
+    return x, weight, kernel, pv.pac_forward(x, weight, kernel, mask)[0]
 
 
 def _fastest_ms(functions, args, repeats):
@@ -87,9 +94,11 @@ def time_inversions(sides=(8, 16, 32, 64), batches=(1, 8), *, kernel_size: int =
         mask = pv.autoregressive_mask(order, kernel_size)
         jacobi = jax.jit(lambda z, w, k, mask=mask: pv.pac_inverse(z, w, k, mask))
         substitution = jax.jit(lambda z, w, k, mask=mask, order=order: pv.pac_inverse_substitution(z, w, k, mask, order))
+        # One draw at the largest batch: its first b images are the batch-b draw (flat draws), one compile.
+        x_all, weight, kernel_all, z_all = _layer(jax.random.PRNGKey(seed), max(batches), side, channels,
+                                                  kernel_size, mask)
         for i, batch in enumerate(batches):
-            x, weight, kernel = _layer(jax.random.PRNGKey(seed), batch, side, channels, kernel_size)
-            z, _ = pv.pac_forward(x, weight, kernel, mask)
+            x, kernel, z = (a[:batch] for a in (x_all, kernel_all, z_all))
             x_jacobi, info = jax.block_until_ready(jacobi(z, weight, kernel))
             x_substitution = jax.block_until_ready(substitution(z, weight, kernel))
             iterations[i, j] = int(info.lower.iterations) + int(info.upper.iterations)

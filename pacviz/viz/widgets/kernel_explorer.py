@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import pacviz as pv
+from pacviz.ops.flat_random import normal
 
 from ..example_layer import unit_image
 from ..figures.kernel import kernel_figure
@@ -47,7 +48,7 @@ class KernelExplorer(FigureExplorer):
         h, w, c = self.image.shape
         self.kernel_size = kernel_size
         if weight is None:
-            weight = jax.random.normal(jax.random.PRNGKey(seed), (kernel_size, kernel_size, c, c)) / kernel_size
+            weight = normal(jax.random.PRNGKey(seed), (kernel_size, kernel_size, c, c)) / kernel_size
         self.weight = np.asarray(weight)
         if self.weight.shape != (kernel_size, kernel_size, c, c):
             raise ValueError(f"weight must be ({kernel_size}, {kernel_size}, {c}, {c}), got {self.weight.shape}")
