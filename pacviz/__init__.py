@@ -20,7 +20,7 @@ from .ops import __all__ as _ops_all
 from .models import MODEL_NAMES, bits_per_dim, build_model, count_params
 from .models.evaluation import Evaluation, evaluate
 from .models.abstract import abstract_model
-from .models.summary import flow_summary, layer_summary
+from .models.summary import flow_jacobian, flow_summary, layer_summary
 from .models.inversion_curves import InversionCurves, inversion_curves, invert_probe
 from .models.layer_probe import PACLayerProbe, probe_pac_layers
 # `pv.train` is a function, the training recipe, carrying the names of the package pacviz.train
@@ -28,6 +28,6 @@ from .models.layer_probe import PACLayerProbe, probe_pac_layers
 # later `import pacviz.train.<module>` finds the package loaded and leaves `pacviz.train` alone.
 from .train import load_pretrained, train
 
-__all__ = list(_ops_all) + ["abstract_model", "flow_summary", "layer_summary", "MODEL_NAMES", "Evaluation", "bits_per_dim", "evaluate", "build_model", "count_params", "load_pretrained", "train",
+__all__ = list(_ops_all) + ["abstract_model", "flow_jacobian", "flow_summary", "layer_summary", "MODEL_NAMES", "Evaluation", "bits_per_dim", "evaluate", "build_model", "count_params", "load_pretrained", "train",
                             "InversionCurves", "PACLayerProbe", "inversion_curves", "invert_probe", "probe_pac_layers",
                             "__version__"]

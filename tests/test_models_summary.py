@@ -11,7 +11,7 @@ from flax import nnx
 
 from helpers import tiny_float64_model
 from pacviz.flows.testing import dense_log_det
-from pacviz.models import (abstract_model, build_model, count_params, flow_summary, layer_summary, model_config,
+from pacviz.models import (abstract_model, build_model, count_params, flow_jacobian, flow_summary, layer_summary, model_config,
                            param_breakdown, transformer_params_per_pixel)
 from pacviz.models.summary import PARAM_GROUPS
 from pacviz.viz.figures import activations_figure, bits_budget_figure
@@ -81,6 +81,9 @@ def test_flow_summary_on_a_smaller_image_matches_flow_forward_and_dense_slogdet(
     np.testing.assert_allclose(total, log_det, rtol=1e-10)
     np.testing.assert_allclose(total, np.linalg.slogdet(np.asarray(jacobian).reshape(32, 32))[1], rtol=1e-8)
     assert rows[-1].shape == (2, 2, 8) and [r.name for r in rows][2] == "squeeze 1"
+    dense, own_log_det = flow_jacobian(tiny, z0)  # the library's one-shot program: the same numbers
+    np.testing.assert_allclose(dense, np.asarray(jacobian).reshape(32, 32), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(own_log_det, log_det, rtol=1e-10)
 
 
 def test_markdown_table_lists_every_row_and_the_totals(summary):
@@ -130,6 +133,8 @@ def test_clear_errors(tiny):
         layer_summary(tiny, images())
     with pytest.raises(ValueError, match="z0 must have shape"):
         flow_summary(tiny, jnp.zeros((1, 4, 4, 3)))
+    with pytest.raises(ValueError, match="z0 must have shape"):
+        flow_jacobian(tiny, jnp.zeros((2, 4, 4, 2)))  # one latent at a time
     with pytest.raises(ValueError, match="stages is empty"):
         activations_figure({})
     with pytest.raises(ValueError, match="one example"):

@@ -7,7 +7,7 @@
 
 A trained PAC layer applies a different filter at every pixel: ``k[h, w, o, u, v] · W[u, v, i, o]``
 (Eq. 4), with ``k`` from the conditioner (Eq. 6) and the masks of Eq. 8–9 (U) or corrected Eq. 10
-(L) folded in. The probe runs the model's forward pass once, under ``jit``, and records the
+(L) folded in. The probe runs the model's forward pass once, under ``jit`` (``jit_once``), and records the
 arguments each PAC layer was called with (the layers sow them as ``nnx.Intermediate``), so any
 pixel's filter can be read off afterwards.
 """
@@ -27,6 +27,7 @@ from ..flows.pac_linear import TriangularConv
 from ..ops.flat_random import normal
 from ..ops.masks import channel_masks, lower_spatial_mask
 from ..ops.triangular import upper_pac
+from .jit_once import jit_once
 from .pac_flow import PACFlow, evaluation_mode
 
 FACTORS = ("U", "L")  # Upper-PAC (Eq. 9) reads x; Lower-PAC (corrected Eq. 10) reads y = U x
@@ -164,7 +165,7 @@ def _pac_layer_names(model: PACFlow, include_dequantization: bool) -> dict:
     return names
 
 
-@nnx.jit
+@jit_once
 def _recorded_forward(model: PACFlow, images, noise):
     """What the PAC layers sowed in one forward pass: at each one's path, ``forward_io`` = ``((x, kernel, z),)``."""
     def forward(model):

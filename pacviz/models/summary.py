@@ -10,9 +10,11 @@ term also holds ``−log q(u, pad | x)``), and bits/dim is ``−ELBO / (H·W·C 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
+import jax
 import numpy as np
 from flax import nnx
 
@@ -22,6 +24,7 @@ from ..flows.main_flow_layer import MainFlowLayer
 from ..flows.pac_linear import TriangularConv
 from .build import count_params
 from .conditioner import Conditioner
+from .jit_once import jit_once
 from .likelihood import bits_per_dim_from_nats
 from .pac_flow import PACFlow, evaluation_mode, standard_normal_log_prob
 
@@ -107,13 +110,13 @@ def _bijective_steps(model: PACFlow, height: int, width: int) -> list:
     return [step for scale in model.flow_steps(height, width) for step in scale]
 
 
-@nnx.jit
+@jit_once
 def _run_flow(model: PACFlow, z0):
     return _run_steps(_bijective_steps(model, *z0.shape[-3:-1]), z0)
 
 
-@nnx.jit
-def _run_layers(model: PACFlow, images, rngs, noise):
+@functools.partial(jit_once, nodes=2)
+def _run_layers(model: PACFlow, rngs, images, noise):
     terms = model.dequantization.forward_terms(images, rngs=rngs, noise=noise)
     outputs = _run_steps(_bijective_steps(model, *images.shape[-3:-1]), terms.z)
     return terms, outputs, standard_normal_log_prob(outputs[-1][0])
@@ -132,11 +135,28 @@ def _flow_rows(steps, outputs) -> list:
 def flow_summary(model: PACFlow, z0) -> list:
     """:class:`LayerRow` s of the bijective part ``z0 (B, H, W, P) → z`` (``model.flow_forward``), one
     per main-flow layer and squeeze; any H, W that are multiples of ``2**levels``. Their log-dets
-    add up to ``flow_forward``'s. One compiled program; dropout off."""
+    add up to ``flow_forward``'s. One compiled program (:func:`~pacviz.models.jit_once.jit_once`); dropout off."""
     if z0.ndim != 4 or z0.shape[-1] != model.dequantization.padded_channels:
         raise ValueError(f"z0 must have shape (batch, H, W, {model.dequantization.padded_channels}), got {z0.shape}")
     with evaluation_mode(model):
         return _flow_rows(_bijective_steps(model, *z0.shape[-3:-1]), _run_flow(model, z0))
+
+
+@jit_once
+def _flow_jacobian(model: PACFlow, z0):
+    return jax.jacfwd(model.flow_forward, has_aux=True)(z0)
+
+
+def flow_jacobian(model: PACFlow, z0):
+    """``(jacobian (n, n), log_det (1,))``: the dense Jacobian ``dz/dz0`` of the bijective part
+    (``model.flow_forward``) at one ``z0 (1, H, W, P)``, ``n = H·W·P``, and ``flow_forward``'s own
+    log-det there, to check against ``slogdet`` (Eq. 1) on a small latent. Dropout off; one compiled
+    program (:func:`~pacviz.models.jit_once.jit_once`); ``n`` forward-mode passes, so keep H, W small."""
+    if z0.ndim != 4 or z0.shape[0] != 1 or z0.shape[-1] != model.dequantization.padded_channels:
+        raise ValueError(f"z0 must have shape (1, H, W, {model.dequantization.padded_channels}), got {z0.shape}")
+    with evaluation_mode(model):
+        jacobian, log_det = _flow_jacobian(model, z0)
+    return jacobian.reshape(z0.size, z0.size), log_det
 
 
 def layer_summary(model: PACFlow, images, *, rngs: nnx.Rngs | None = None, noise=None) -> ModelSummary:
@@ -144,14 +164,14 @@ def layer_summary(model: PACFlow, images, *, rngs: nnx.Rngs | None = None, noise
 
     ``noise`` ``(B, H, W, P)`` fixes the dequantization noise, else it is drawn from ``rngs`` (the
     same draw as ``model.elbo`` and ``pv.bits_per_dim`` make with an equal ``rngs``). One compiled
-    program. An ActNorm that was never initialised initialises itself from this batch (as on any
+    program, built for compile speed (:func:`~pacviz.models.jit_once.jit_once`). An ActNorm that was never initialised initialises itself from this batch (as on any
     first call); a second call then compiles again.
     """
     model.check_images(images)
     if rngs is None and noise is None:
         raise ValueError("pass rngs= (to draw the dequantization noise) or noise=")
     with evaluation_mode(model):
-        terms, outputs, log_prior = _run_layers(model, images, rngs, noise)
+        terms, outputs, log_prior = _run_layers(model, rngs, images, noise)
     steps = model.steps(*images.shape[-3:-1])
     first = LayerRow(steps[0].name, steps[0].kind, tuple(terms.z.shape[1:]),
                      count_params(model.dequantization), np.asarray(terms.log_det),
