@@ -40,3 +40,18 @@ def test_none_node_and_pytree_arguments():
     out = jit_once(lambda m, extra, d: m(d["x"], nnx.Rngs(noise=0)) if extra is None else None, nodes=2)(
         model, None, {"x": jnp.ones(3)})
     assert out.shape == (3,) and int(model.calls[...]) == 1
+
+
+def test_an_actnorm_initialising_itself_stays_initialised_as_under_nnx_jit():
+    """A first call flips the static ``initialized``: jit_once must carry it back like nnx.jit."""
+    from pacviz.flows.act_norm import ActNorm
+
+    x = jax.random.normal(jax.random.PRNGKey(0), (4, 3, 3, 2)) * 3.0 + 1.0
+    once, plain = ActNorm(2), ActNorm(2)
+    forward = lambda layer, x: layer.forward(x)  # noqa: E731
+    np.testing.assert_allclose(jit_once(forward)(once, x), nnx.jit(forward)(plain, x), rtol=1e-6)
+    assert once.initialized and plain.initialized
+    np.testing.assert_allclose(once.bias[...], plain.bias[...], rtol=1e-6)
+    y = jit_once(forward)(once, 2 * x)  # initialised: the stored bias and scale, not the new batch's
+    np.testing.assert_allclose(y, nnx.jit(forward)(plain, 2 * x), rtol=1e-6)
+    np.testing.assert_allclose(once.bias[...], plain.bias[...], rtol=1e-6)
