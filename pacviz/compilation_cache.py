@@ -10,7 +10,7 @@ options and the jaxlib version, so an upgrade never loads a stale program; delet
 is always safe. Every program is stored, however quickly it compiled (JAX's default keeps only
 those over a second), unless ``$JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS`` says otherwise: a
 model's eager initialisers are ~100 programs of 0.05-0.3 s each, and loading them all is faster
-than compiling them (``pv.build_model`` of the tiny model in a second process: 7.2 s → 3.0 s;
+than compiling them (``pv.build_model`` of the tiny model in a second process: ~9 s → ~3 s;
 ``bench/RESULTS.md``).
 """
 

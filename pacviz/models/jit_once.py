@@ -6,7 +6,7 @@
 A layer-by-layer summary or a dense Jacobian of a model runs once per question a reader asks,
 so the time they wait is nearly all compile. XLA's backend optimisation off
 (``xla_backend_optimization_level=0``) roughly halves that compile on a CPU for a run a few
-times slower (milliseconds here; ``bench/RESULTS.md``, "Inspection programs"). Training,
+times slower: 0.56-0.70× the wait in all (``bench/bench_jit_once.py``, ``bench/RESULTS.md``). Training,
 evaluation and sampling, which run many times, keep XLA's defaults. The numbers agree with an
 optimised build to float rounding (XLA may fuse differently).
 """

@@ -7,9 +7,9 @@
 
 A trained PAC layer applies a different filter at every pixel: ``k[h, w, o, u, v] · W[u, v, i, o]``
 (Eq. 4), with ``k`` from the conditioner (Eq. 6) and the masks of Eq. 8–9 (U) or corrected Eq. 10
-(L) folded in. The probe runs the model's forward pass once, under ``jit`` (``jit_once``), and records the
-arguments each PAC layer was called with (the layers sow them as ``nnx.Intermediate``), so any
-pixel's filter can be read off afterwards.
+(L) folded in. The probe runs the model's forward pass once, under ``jit`` (``jit_once``), and
+records the arguments each PAC layer was called with (the layers sow them as
+``nnx.Intermediate``), so any pixel's filter can be read off afterwards.
 """
 
 from __future__ import annotations

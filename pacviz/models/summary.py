@@ -135,7 +135,8 @@ def _flow_rows(steps, outputs) -> list:
 def flow_summary(model: PACFlow, z0) -> list:
     """:class:`LayerRow` s of the bijective part ``z0 (B, H, W, P) → z`` (``model.flow_forward``), one
     per main-flow layer and squeeze; any H, W that are multiples of ``2**levels``. Their log-dets
-    add up to ``flow_forward``'s. One compiled program (:func:`~pacviz.models.jit_once.jit_once`); dropout off."""
+    add up to ``flow_forward``'s. One compiled program (:func:`~pacviz.models.jit_once.jit_once`);
+    dropout off."""
     if z0.ndim != 4 or z0.shape[-1] != model.dequantization.padded_channels:
         raise ValueError(f"z0 must have shape (batch, H, W, {model.dequantization.padded_channels}), got {z0.shape}")
     with evaluation_mode(model):
@@ -164,8 +165,9 @@ def layer_summary(model: PACFlow, images, *, rngs: nnx.Rngs | None = None, noise
 
     ``noise`` ``(B, H, W, P)`` fixes the dequantization noise, else it is drawn from ``rngs`` (the
     same draw as ``model.elbo`` and ``pv.bits_per_dim`` make with an equal ``rngs``). One compiled
-    program, built for compile speed (:func:`~pacviz.models.jit_once.jit_once`). An ActNorm that was never initialised initialises itself from this batch (as on any
-    first call); a second call then compiles again.
+    program, built for compile speed (:func:`~pacviz.models.jit_once.jit_once`). An ActNorm that
+    was never initialised initialises itself from this batch (as on any first call); a second call
+    then compiles again.
     """
     model.check_images(images)
     if rngs is None and noise is None:
