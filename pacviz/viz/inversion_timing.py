@@ -53,8 +53,8 @@ class InversionTiming:
 
 @functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
 def _layer(key, batch, side, channels, kernel_size, mask):
-    """``(x, weight, kernel, z)`` of a random near-identity layer and its output: one compiled
-    program per shape (op by op, each random draw and the forward would compile on its own)."""
+    """``(weight, kernel, z)`` of a random near-identity layer and its output at a random x: one
+    compiled program per shape (op by op, each random draw and the forward would compile on its own)."""
     ks = jax.random.split(key, 5)
     shape = (batch, side, side, channels)
     x = normal(ks[0], shape)
@@ -63,7 +63,7 @@ def _layer(key, batch, side, channels, kernel_size, mask):
     lengthscale = uniform(ks[3], shape, minval=0.2, maxval=1.0)
     weight = pv.near_identity_weight(ks[4], channels, kernel_size, 0.02)
     kernel = pv.pac_kernel(f, sigma2, lengthscale, kernel_size)
-    return x, weight, kernel, pv.pac_forward(x, weight, kernel, mask)[0]
+    return weight, kernel, pv.pac_forward(x, weight, kernel, mask)[0]
 
 
 def _fastest_ms(functions, args, repeats):
@@ -95,10 +95,10 @@ def time_inversions(sides=(8, 16, 32, 64), batches=(1, 8), *, kernel_size: int =
         jacobi = jax.jit(lambda z, w, k, mask=mask: pv.pac_inverse(z, w, k, mask))
         substitution = jax.jit(lambda z, w, k, mask=mask, order=order: pv.pac_inverse_substitution(z, w, k, mask, order))
         # One draw at the largest batch: its first b images are the batch-b draw (flat draws), one compile.
-        x_all, weight, kernel_all, z_all = _layer(jax.random.PRNGKey(seed), max(batches), side, channels,
-                                                  kernel_size, mask)
+        weight, kernel_all, z_all = _layer(jax.random.PRNGKey(seed), max(batches), side, channels,
+                                           kernel_size, mask)
         for i, batch in enumerate(batches):
-            x, kernel, z = (a[:batch] for a in (x_all, kernel_all, z_all))
+            kernel, z = kernel_all[:batch], z_all[:batch]
             x_jacobi, info = jax.block_until_ready(jacobi(z, weight, kernel))
             x_substitution = jax.block_until_ready(substitution(z, weight, kernel))
             iterations[i, j] = int(info.lower.iterations) + int(info.upper.iterations)
