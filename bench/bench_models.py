@@ -46,10 +46,11 @@ def prepared_model(name, preset, batch, shape):
     from flax import nnx
 
     import pacviz as pv
+    from pacviz.train.initialization import data_dependent_init
 
     model = pv.build_model(name, shape, preset=preset, rngs=nnx.Rngs(0))
     images = jax.random.randint(jax.random.PRNGKey(0), (batch,) + shape, 0, 256).astype(jnp.uint8)
-    nnx.jit(lambda m, x, r: m.elbo(x, rngs=r))(model, images, nnx.Rngs(noise=0))  # data-dependent init
+    data_dependent_init(model, images, jax.random.PRNGKey(0))  # the trainer's: dropout off
     model.train()
     return model, images
 

@@ -27,7 +27,6 @@ import jax.numpy as jnp
 from flax import nnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pacviz as pv  # noqa: E402
 from pacviz.flows.act_norm import ActNorm  # noqa: E402
 from pacviz.flows.affine import Affine  # noqa: E402
 from pacviz.flows.coupling import Coupling  # noqa: E402

@@ -7,9 +7,12 @@ A thread samples the process's resident set (``/proc/self/statm``, Linux) every 
 the largest value per phase; each phase waits for its results before the next begins. The
 data-dependent initialisation runs in evaluation mode as the trainer's does
 (``pacviz.train.initialization.data_dependent_init``) or, with ``--init-mode train``, with
-dropout on, as ``bench_models.prepared_model`` does. Then the optimizer, the training step at
+dropout on (as ``bench_models.prepared_model`` did until 2026-12-02). Then the optimizer, the training step at
 batch 8 traced and lowered (``TrainStep.lower``), compiled, and three steps. Every compile is a
 real one (no persistent cache). The RSS of a phase includes what earlier phases left allocated.
+As in the trainer, the C heap's freed pages go back to the system after the initialisation and
+after the step's compile (``pacviz.train.heap.return_freed_memory``); ``--keep-heap`` skips that,
+for the comparison.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ def main(argv=None):
     parser.add_argument("--preset", default="paper")
     parser.add_argument("--init-batch", type=int, default=128)
     parser.add_argument("--init-mode", choices=("eval", "train"), default="eval")
+    parser.add_argument("--keep-heap", action="store_true", help="do not return the freed heap (as before)")
+    parser.add_argument("--scan-blocks", action="store_true",
+                        help="apply the residual blocks as one scan (the GPU default; the CPU loops)")
     args = parser.parse_args(argv)
     peaks = PhasePeaks()
 
@@ -58,7 +64,10 @@ def main(argv=None):
 
     import pacviz as pv
     from pacviz.train.config import train_config
+    import pacviz.train.heap as heap
     from pacviz.train.initialization import data_dependent_init
+    if args.keep_heap:
+        heap._malloc_trim = lambda: None  # pacviz's calls become no-ops
     from pacviz.train.optimizer import make_optimizer
     from pacviz.train.step import TrainStep
 
@@ -78,7 +87,7 @@ def main(argv=None):
     model.train()
     optimizer = nnx.Optimizer(model, make_optimizer(train_config("paper")), wrt=nnx.Param)
     graphdef, state = nnx.split((model, optimizer))
-    step = TrainStep(graphdef, state)
+    step = TrainStep(graphdef, state, scan_blocks=True if args.scan_blocks else None)
     leaves = step.leaves(state)
     batch, keys = images[:8], (jax.random.PRNGKey(2), jax.random.PRNGKey(3))
     jax.block_until_ready(leaves)
@@ -86,6 +95,8 @@ def main(argv=None):
     lowered = step.lower(leaves, batch, *keys)
     seconds["trace + lower"], start = time.perf_counter() - start, peaks.enter("XLA compile")
     compiled = lowered.compile()
+    if not args.keep_heap:
+        heap.return_freed_memory()  # as TrainStep's first call does
     seconds["XLA compile"], start = time.perf_counter() - start, peaks.enter("3 steps")
     for _ in range(3):
         leaves, metrics = compiled(leaves, batch, *keys)
@@ -93,7 +104,9 @@ def main(argv=None):
     seconds["3 steps"] = time.perf_counter() - start
     time.sleep(0.2)
     memory = compiled.memory_analysis()
-    print(f"{args.model}, preset {args.preset}, {jax.default_backend()}; the step's own temporary buffers "
+    print(f"{args.model}, preset {args.preset}, {jax.default_backend()}, freed heap "
+          f"{'kept' if args.keep_heap else 'returned after the init and the compile'}, residual blocks "
+          f"{'scanned' if args.scan_blocks else 'as the backend chooses'}; the step's own temporary buffers "
           f"(XLA memory_analysis): {memory.temp_size_in_bytes / 2 ** 20:.0f} MB\n")
     print("| phase | seconds | peak RSS MB |\n|---|---:|---:|")
     for phase, peak in peaks.peaks.items():

@@ -96,7 +96,7 @@ def test_applied_filter_on_the_patch_is_the_pac_output_at_that_pixel(probes, lay
 
 def test_applied_filter_is_a_row_of_the_dense_jacobian_of_u(probes):
     p = probes[6]  # 4×4×4
-    n, (height, width, c), k = 1, p.shape[1:], 3
+    n, (height, width, _), k = 1, p.shape[1:], 3
     jac = np.asarray(jax.jacfwd(lambda v: pv.upper_pac(v, p.weight, p.kernel[n], p.mask))(jnp.asarray(p.x[n])))
     for h, w, o in [(0, 0, 0), (1, 2, 1), (3, 3, 3), (2, 0, 2)]:
         f = p.applied_filter(n, h, w, o)

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import pacviz as pv
 import pacviz.viz as pvz
 
 K = 5

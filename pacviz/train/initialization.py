@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import jax
 from flax import nnx
 
 from ..flows.act_norm import ActNorm
 from ..models.pac_flow import evaluation_mode
+from .heap import return_freed_memory
 
 
 def data_dependent_init(model, images, key):
@@ -13,6 +15,8 @@ def data_dependent_init(model, images, key):
     (zero mean, unit variance per channel); dropout is off while it does."""
     with evaluation_mode(model):
         nnx.jit(lambda m, x, r: m.elbo(x, rngs=r))(model, images, nnx.Rngs(noise=key))
+    jax.block_until_ready(nnx.state(model))
+    return_freed_memory()  # what its compile and activations freed
     return model
 
 
