@@ -7,12 +7,12 @@ A thread samples the process's resident set (``/proc/self/statm``, Linux) every 
 the largest value per phase; each phase waits for its results before the next begins. The
 data-dependent initialisation runs in evaluation mode as the trainer's does
 (``pacviz.train.initialization.data_dependent_init``) or, with ``--init-mode train``, with
-dropout on (as ``bench_models.prepared_model`` did until 2026-12-02). Then the optimizer, the training step at
-batch 8 traced and lowered (``TrainStep.lower``), compiled, and three steps. Every compile is a
-real one (no persistent cache). The RSS of a phase includes what earlier phases left allocated.
-As in the trainer, the C heap's freed pages go back to the system after the initialisation and
-after the step's compile (``pacviz.train.heap.return_freed_memory``); ``--keep-heap`` skips that,
-for the comparison.
+dropout on (as ``bench_models.prepared_model`` did until 2026-12-02). Then the optimizer, the
+training step at batch 8 traced and lowered (``TrainStep.lower``), compiled, and three steps.
+Every compile is a real one (no persistent cache). The RSS of a phase includes what earlier
+phases left allocated. As in the trainer, the C heap's freed pages go back to the system after
+the initialisation and after the step's compile (``pacviz.train.heap.return_freed_memory``);
+``--keep-heap`` skips that, for the comparison.
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
 """Returning the C heap's freed pages after a compile (pacviz.train.heap)."""
 
 import ctypes
+import os
 import sys
 
 import pytest
 
 from pacviz.train import heap
 
-PAGE = 4096
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _rss_mb():
