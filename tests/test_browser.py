@@ -368,6 +368,9 @@ def test_notebook_explorer_in_jupyterlab(name, lab, browser, screenshots):
         assert state["done"]["ok"] and not state["errors"] and not state["unexecuted"], (
             f"{name}: {state}\n{lab.log_tail()}")
         assert page.evaluate(STDERR_TRACEBACKS) == []
+        # Past the server's IOPub rate limit (1 000 messages/s) outputs, widgets included, are dropped.
+        assert "IOPub message rate exceeded" not in lab.log_path.read_text(errors="replace"), (
+            f"{name}: the kernel outran the Jupyter server's IOPub rate limit\n{lab.log_tail()}")
         # The run's promise and an idle kernel can come before the last outputs reach the cell models.
         try:
             page.wait_for_function(f"(name) => ({WIDGET_OUTPUTS})(name).length > 0", arg=name,

@@ -60,7 +60,9 @@ class TrainedFilterExplorer(FigureExplorer):
                                       description="layer", style=style, layout=widgets.Layout(width="460px"))
         self.factor = widgets.Dropdown(options=list(FACTOR_LABELS), value="U", description="factor", style=style,
                                        layout=widgets.Layout(width="460px"))
-        self.image = widgets.IntSlider(value=0, min=0, max=n - 1, description="test image", style=style)
+        # Each image repaints up to H×W buttons: change it on release, not at every step of a drag.
+        self.image = widgets.IntSlider(value=0, min=0, max=n - 1, description="test image", style=style,
+                                       continuous_update=False)
         self.channel = widgets.IntSlider(value=0, min=0, max=first.shape[-1] - 1, description="output o",
                                          style=style)
         self.row = widgets.IntSlider(value=first.shape[1] // 2, min=0, max=first.shape[1] - 1, description="row",
@@ -70,7 +72,6 @@ class TrainedFilterExplorer(FigureExplorer):
         self.grid = PixelGrid(h, w, size_px=pixel_size_px, colors=self._colors(0))
         self.grid.on_click(self.select_image_pixel)
         self._clicked = None  # the photo pixel last clicked, marked while it lies in the chosen pixel
-        self._hex_colors = {}  # image index -> the buttons' colours
         self.layer.observe(self._layer_changed, names="value")
         self.image.observe(self._image_changed, names="value")
         self.watch(self.factor, self.image, self.channel, self.row, self.col)
@@ -180,15 +181,7 @@ class TrainedFilterExplorer(FigureExplorer):
             self._pending = True
 
     def _image_changed(self, change):
-        # Repaint the pixel buttons with the new photo: hex colours computed once per photo, in one go
-        # (PixelGrid.set_colors converts pixel by pixel, too slow for 1024 buttons on every change).
-        n = change["new"]
-        if n not in self._hex_colors:
-            rgb = np.round(255 * np.clip(self._colors(n), 0, 1)).astype(int).reshape(-1, 3)
-            self._hex_colors[n] = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.tolist()]
-        buttons = (button for row in self.grid.buttons for button in row)
-        for button, color in zip(buttons, self._hex_colors[n]):
-            button.style.button_color = color
+        self.grid.set_colors(self._colors(change["new"]))  # one message per button whose colour changes
 
     def _colors(self, n: int) -> np.ndarray:
         img = self.images[n].astype(float) / max(1.0, float(self.images.max()))
