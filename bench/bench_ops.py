@@ -21,7 +21,8 @@ import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pacviz as pv  # noqa: E402
-from reference_ops import reference_pac_forward, reference_pac_inverse, reference_pac_kernel  # noqa: E402
+from reference_ops import (folded_pac_forward, reference_pac_forward, reference_pac_inverse,  # noqa: E402
+                           reference_pac_kernel)
 from timing import compile_time, interleaved_medians, table  # noqa: E402
 
 
@@ -65,14 +66,19 @@ def bench_layer(args):
     def reference_emerging(x, weight):
         return reference_pac_forward(x, weight, None, mask)
 
+    def folded_layer(x, f, sigma2, lengthscale, weight):
+        return folded_pac_forward(x, weight, pv.pac_kernel(f, sigma2, lengthscale, k), mask)
+
     candidates = {
         "lax.conv 5×5": (jax.jit(conv), conv_args),
         "PAC layer (kernel + U + L + log-det)": (jax.jit(pac_layer), pac_args),
+        "PAC layer, masks folded in the (…, K, K) layout": (jax.jit(folded_layer), pac_args),
         "PAC layer, earlier formulation": (jax.jit(reference_layer), pac_args),
         "emerging layer (k = 1)": (jax.jit(emerging_layer), em_args),
         "emerging layer, earlier formulation": (jax.jit(reference_emerging), em_args),
         "grad of lax.conv 5×5": (jax.jit(grad_of(conv, 2)), conv_args),
         "grad of PAC layer": (jax.jit(grad_of(pac_layer, 5)), pac_args),
+        "grad of PAC layer, masks folded in the (…, K, K) layout": (jax.jit(grad_of(folded_layer, 5)), pac_args),
         "grad of PAC layer, earlier formulation": (jax.jit(grad_of(reference_layer, 5)), pac_args),
         "grad of emerging layer": (jax.jit(grad_of(emerging_layer, 2)), em_args),
         "grad of emerging layer, earlier formulation": (jax.jit(grad_of(reference_emerging, 2)), em_args),

@@ -3,7 +3,10 @@
 ``reference_pac`` / ``reference_pac_kernel``: one ``lax.scan`` over the K² taps with JAX's own
 gradient (the kernel in the public ``(..., H, W, C, K, K)`` layout). ``reference_pac_forward`` and
 ``reference_pac_inverse``: the PLU forward map and the weighted-Jacobi inverse built on them,
-with the masks folded and re-laid-out inside every Jacobi iteration.
+with the masks folded and re-laid-out inside every Jacobi iteration. ``folded_pac_forward``: the
+tap-major PAC of today with the masks folded in the ``(..., K, K)`` layout, each factor laid out
+tap-major on its own, and the log-det read from the ``(..., K, K)`` kernel (``pac_forward`` until
+the masks and the diagonal moved into the tap-major layout, ``triangular_operands``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import jax.numpy as jnp
 
 from pacviz.ops.jacobi import jacobi
 from pacviz.ops.patches import pad_spatial, tap_view
-from pacviz.ops.triangular import pac_log_det, triangular_factors, upper_diagonal
+from pacviz.ops.pac import pac
+from pacviz.ops.triangular import factor_taps, pac_log_det, triangular_factors, upper_diagonal
 
 
 def reference_pac(x, weight, kernel=None):
@@ -58,6 +62,16 @@ def reference_pac_forward(x, weight, kernel, mask):
     f = triangular_factors(jnp.shape(x), weight, kernel, mask)
     y = reference_pac(x, f.upper_weight, f.upper_kernel)
     z = y + reference_pac(y, f.lower_weight, f.lower_kernel)
+    log_det = pac_log_det(weight, kernel, spatial_shape=jnp.shape(x)[-3:-1])
+    return z, jnp.broadcast_to(log_det, jnp.shape(z)[:-3])
+
+
+def folded_pac_forward(x, weight, kernel, mask):
+    """``z = L U x`` and its log-det with the masks folded in the ``(..., K, K)`` layout (:func:`pac` per factor)."""
+    f = triangular_factors(jnp.shape(x), weight, kernel, mask)
+    upper_taps, lower_taps = factor_taps(mask)
+    y = pac(x, f.upper_weight, f.upper_kernel, taps=upper_taps)
+    z = y + pac(y, f.lower_weight, f.lower_kernel, taps=lower_taps)
     log_det = pac_log_det(weight, kernel, spatial_shape=jnp.shape(x)[-3:-1])
     return z, jnp.broadcast_to(log_det, jnp.shape(z)[:-3])
 

@@ -118,3 +118,31 @@ def test_grad_matches_finite_differences(key):
             minus = list(args); minus[i] = arg - eps * direction
             fd = (loss(*plus) - loss(*minus)) / (2 * eps)
             np.testing.assert_allclose(float(jnp.vdot(g, direction)), float(fd), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("order_kind,channel_mask,adaptive", CASES)
+def test_tap_major_operands_equal_the_folded_factors(key, order_kind, channel_mask, adaptive):
+    """triangular_operands (what pac_forward runs on) holds triangular_factors' masked W and k, tap-major."""
+    from pacviz.ops.triangular import triangular_operands
+
+    x, weight, kernel, order = make_case(key, order_kind, adaptive)
+    if kernel is not None:
+        kernel = jnp.stack([kernel, 0.5 * kernel])  # a batch of two kernels
+    mask = pv.autoregressive_mask(order, K)
+    folded = pv.triangular_factors(x.shape, weight, kernel, mask, channel_mask)
+    ops = triangular_operands(x.shape, weight, kernel, mask, channel_mask)
+    for operands, w_folded, k_folded in ((ops.upper, folded.upper_weight, folded.upper_kernel),
+                                         (ops.lower, folded.lower_weight, folded.lower_kernel)):
+        k_folded = np.broadcast_to(k_folded, (operands.kernels.shape[1], H, W, k_folded.shape[-3], K, K))
+        skipped = [t for t in range(K * K) if t not in operands.taps]
+        for j, t in enumerate(operands.taps):
+            u, v = divmod(t, K)
+            np.testing.assert_array_equal(operands.weights[j], w_folded[u, v])
+            np.testing.assert_array_equal(np.broadcast_to(operands.kernels[j], k_folded.shape[:-2]),
+                                          k_folded[..., u, v])
+        for t in skipped:  # what the operands leave out is zero in the folded kernel
+            assert not np.any(k_folded[..., t // K, t % K])
+    diagonal = pv.upper_diagonal(weight, kernel, (H, W))
+    np.testing.assert_allclose(np.broadcast_to(ops.diagonal, (len(ops.upper.kernels[0]),) + diagonal.shape[-3:]),
+                               np.broadcast_to(diagonal, (len(ops.upper.kernels[0]),) + diagonal.shape[-3:]),
+                               rtol=1e-15)

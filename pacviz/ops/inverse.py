@@ -11,9 +11,9 @@ from jax.scipy.linalg import solve_triangular
 
 from ._checks import check_image
 from .jacobi import JacobiInfo, jacobi
-from .pac import apply_taps, tap_operands
+from .pac import apply_taps
 from .patches import pad_spatial
-from .triangular import factor_taps, triangular_factors, upper_diagonal
+from .triangular import factor_batch, factor_dtype, triangular_factors, triangular_operands
 
 
 class PacInverseInfo(NamedTuple):
@@ -52,19 +52,16 @@ def pac_inverse(z, weight, kernel, mask, *, channel_mask: str = "all_taps", alph
       ``(x, info)``, ``info`` a :class:`PacInverseInfo` (``.iterations``, ``.deltas``, ``.converged``).
     """
     check_image(z, "z")
-    f = triangular_factors(jnp.shape(z), weight, kernel, mask, channel_mask)
-    upper_taps, lower_taps = factor_taps(mask, channel_mask)
     h, w, c = jnp.shape(z)[-3:]
-    batch = jnp.broadcast_shapes(jnp.shape(z)[:-3], jnp.shape(f.upper_kernel)[:-5])
-    dtype = jnp.result_type(z, weight, *([] if kernel is None else [kernel]))
+    batch = factor_batch(jnp.shape(z), kernel)
+    dtype = factor_dtype(z, weight, kernel)
     # Laid out once, outside the loops: each iteration is then one masked PAC over its live taps.
-    lower = tap_operands(f.lower_weight, f.lower_kernel, batch, dtype, lower_taps)
-    upper = tap_operands(f.upper_weight, f.upper_kernel, batch, dtype, upper_taps)
+    ops = triangular_operands(jnp.shape(z), weight, kernel, mask, channel_mask, dtype)
     flat = jnp.broadcast_to(z, batch + (h, w, c)).reshape((-1, h, w, c)).astype(dtype)
-    diag_u = jnp.broadcast_to(upper_diagonal(weight, kernel, (h, w)), batch + (h, w, c)).reshape(flat.shape)
+    diag_u = jnp.broadcast_to(ops.diagonal, flat.shape)
     opts = dict(alpha=alpha, tol=tol, max_iters=max_iters)
-    y, info_l = jacobi(lambda v: v + apply_taps(v, lower), jnp.ones((), dtype), flat, **opts)
-    x, info_u = jacobi(lambda v: apply_taps(v, upper), diag_u.astype(dtype), y, **opts)
+    y, info_l = jacobi(lambda v: v + apply_taps(v, ops.lower), jnp.ones((), dtype), flat, **opts)
+    x, info_u = jacobi(lambda v: apply_taps(v, ops.upper), diag_u, y, **opts)
     return x.reshape(batch + (h, w, c)), PacInverseInfo(info_l, info_u)
 
 

@@ -105,8 +105,13 @@ def lower_spatial_mask(mask, channel_mask: str = "all_taps"):
       mask: bool ``(H, W, K, K)`` from :func:`autoregressive_mask`.
 
     Returns:
-      bool ``(H, W, K, K)``.
+      bool ``(H, W, K, K)``, a numpy array when ``mask`` is concrete.
     """
+    if is_concrete(mask):  # numpy: under jit it then enters the program as a constant
+        lower = ~np.asarray(mask, bool)
+        if channel_mask == "center":
+            lower[..., lower.shape[-2] // 2, lower.shape[-1] // 2] = True
+        return lower
     lower = ~jnp.asarray(mask)
     if channel_mask == "center":
         c = lower.shape[-1] // 2
